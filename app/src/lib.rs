@@ -1,0 +1,70 @@
+//! The coupon platform's UI and the types it shares with the JSON API.
+//!
+//! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`). The server crate
+//! depends on this one, never the other way round: server-only needs (the database) reach the
+//! UI through the [`backend::AdminBackend`] trait that the server provides as context.
+
+pub mod api_types;
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod pages;
+pub mod server_fns;
+pub mod validation;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The HTML document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: stylesheet, title and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Becomes true only once the WASM runs: end-to-end tests wait on it to know the page is live.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/coupons.css" />
+        <Title text="Coupons" />
+        <Router>
+            <main
+                class="mx-auto max-w-5xl px-4 py-8"
+                data-hydrated=move || hydrated.get().to_string()
+            >
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The browser entry point: attaches the app to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

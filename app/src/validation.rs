@@ -1,0 +1,128 @@
+//! The input rules of DESIGN.md, shared by the JSON API and the admin forms.
+
+use std::borrow::Cow;
+
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+/// Longest name or user id, in characters (not bytes).
+pub const MAX_TEXT_CHARS: u64 = 255;
+/// Largest stock a coupon may have: PostgreSQL's `integer`.
+pub const MAX_AMOUNT: i64 = i32::MAX as i64;
+
+/// Names and user ids: not blank, no control characters (length is checked separately).
+pub fn check_text(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::new("control_character")
+            .with_message(Cow::Borrowed("must not contain control characters")));
+    }
+    if !value.is_empty() && value.trim().is_empty() {
+        return Err(ValidationError::new("blank").with_message(Cow::Borrowed("must not be blank")));
+    }
+    Ok(())
+}
+
+/// The same rule for one value outside a struct (e.g. a name taken from a URL path).
+pub fn check_name(value: &str) -> Result<(), String> {
+    let chars = value.chars().count() as u64;
+    if chars == 0 || chars > MAX_TEXT_CHARS {
+        return Err("name must be 1 to 255 characters".to_owned());
+    }
+    check_text(value).map_err(|e| format!("name {}", message_of(&e)))
+}
+
+/// One human sentence for a failed validation, naming the fields, in a stable (sorted) order.
+pub fn describe(errors: &ValidationErrors) -> String {
+    let mut parts: Vec<String> = errors
+        .errors()
+        .iter()
+        .filter_map(|(field, kind)| match kind {
+            ValidationErrorsKind::Field(list) => {
+                list.first().map(|e| format!("{field} {}", message_of(e)))
+            }
+            _ => None,
+        })
+        .collect();
+    parts.sort();
+    parts.join("; ")
+}
+
+/// The message of one field error, with a fallback for rules that carry none.
+pub fn message_of(error: &ValidationError) -> String {
+    error
+        .message
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| format!("is invalid ({})", error.code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api_types::{ClaimRequest, NewCoupon};
+    use validator::Validate;
+
+    fn coupon(name: &str, amount: i64) -> Result<(), String> {
+        let c = NewCoupon {
+            name: name.to_owned(),
+            amount,
+        };
+        c.validate().map_err(|e| describe(&e))
+    }
+
+    #[test]
+    fn accepts_unicode_and_punctuation() {
+        for name in ["PROMO_SUPER", "🎉 SALE", "春节优惠", "a-b.c/d?e", "x"] {
+            assert_eq!(coupon(name, 1), Ok(()), "{name}");
+        }
+        assert_eq!(coupon(&"é".repeat(255), i32::MAX as i64), Ok(()));
+    }
+
+    #[test]
+    fn refuses_broken_names() {
+        let long = "a".repeat(256);
+        for name in ["", "   ", "a\nb", "tab\t", "\u{7f}", long.as_str()] {
+            let err = coupon(name, 1).unwrap_err();
+            assert!(err.starts_with("name "), "{name:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn refuses_amounts_out_of_range() {
+        for amount in [0, -1, i32::MAX as i64 + 1] {
+            let err = coupon("ok", amount).unwrap_err();
+            assert!(err.contains("amount must be an integer"), "{amount}: {err}");
+        }
+    }
+
+    #[test]
+    fn claim_names_every_broken_field() {
+        let c = ClaimRequest {
+            user_id: " ".into(),
+            coupon_name: "".into(),
+        };
+        let err = c
+            .validate()
+            .map(|_| ())
+            .map_err(|e| describe(&e))
+            .unwrap_err();
+        assert!(
+            err.contains("coupon_name") && err.contains("user_id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let err = serde_json::from_str::<NewCoupon>(r#"{"name":"a","amount":1,"quantity":5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("quantity"), "{err}");
+    }
+
+    #[test]
+    fn check_name_matches_struct_rules() {
+        assert!(check_name("ok").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a\u{0}").is_err());
+    }
+}

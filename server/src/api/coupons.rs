@@ -1,0 +1,97 @@
+//! Coupon handlers: create, claim, read.
+
+use app::api_types::{ClaimReceipt, ClaimRequest, Coupon, NewCoupon};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::IntoResponse,
+};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sqlx::PgPool;
+
+use super::{
+    ApiError,
+    extract::{ApiJson, ApiPath, validated},
+};
+use crate::{claims::ClaimEngine, db};
+
+/// Characters escaped in a path segment: all but RFC 3986 "unreserved" ones.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `POST /api/coupons`: 201 with the coupon and its Location.
+pub async fn create(
+    State(pool): State<PgPool>,
+    ApiJson(body): ApiJson<NewCoupon>,
+) -> Result<impl IntoResponse, ApiError> {
+    let body = validated(body)?;
+    // The range rule above guarantees the amount fits an i32.
+    let amount = i32::try_from(body.amount)
+        .map_err(|_| ApiError::InvalidRequest("amount out of range".into()))?;
+    let created = db::coupons::insert(&pool, &body.name, amount)
+        .await
+        .map_err(|e| {
+            if db::violates(&e, db::coupons::NAME_KEY) {
+                ApiError::CouponExists
+            } else {
+                e.into()
+            }
+        })?;
+    let location = format!(
+        "/api/coupons/{}",
+        utf8_percent_encode(&created.name, PATH_SEGMENT)
+    );
+    let coupon = Coupon {
+        name: created.name,
+        amount: created.amount,
+        remaining_amount: created.remaining_amount,
+        claimed_by: Vec::new(),
+        created_at: created.created_at,
+    };
+    let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(coupon),
+    ))
+}
+
+/// `POST /api/coupons/claim`: 200 with the receipt, or why not.
+pub async fn claim(
+    State(engine): State<ClaimEngine>,
+    ApiJson(body): ApiJson<ClaimRequest>,
+) -> Result<Json<ClaimReceipt>, ApiError> {
+    let body = validated(body)?;
+    Ok(Json(engine.claim(&body.user_id, &body.coupon_name).await?))
+}
+
+/// `GET /api/coupons/{name}`: the coupon with its claimers in claim order.
+pub async fn get(
+    State(pool): State<PgPool>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Json<Coupon>, ApiError> {
+    read(&pool, &name).await
+}
+
+/// `GET /api/coupons/claim`: a coupon may be named "claim" too.
+pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Json<Coupon>, ApiError> {
+    read(&pool, "claim").await
+}
+
+async fn read(pool: &PgPool, name: &str) -> Result<Json<Coupon>, ApiError> {
+    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    let (coupon, claimed_by) = db::coupons::find_with_claimers(pool, name)
+        .await?
+        .ok_or(ApiError::CouponNotFound)?;
+    Ok(Json(Coupon {
+        name: coupon.name,
+        amount: coupon.amount,
+        remaining_amount: coupon.remaining_amount,
+        claimed_by,
+        created_at: coupon.created_at,
+    }))
+}

@@ -1,0 +1,95 @@
+//! The API's one error type and its mapping to status codes and the error JSON.
+
+use app::api_types::ErrorBody;
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+use crate::claims::ClaimError;
+
+/// Every way an API call can fail. Internal errors are logged here, once, and answered opaquely.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("a coupon with this name already exists")]
+    CouponExists,
+    #[error("no coupon has this name")]
+    CouponNotFound,
+    #[error("this user has already claimed this coupon")]
+    AlreadyClaimed,
+    #[error("this coupon is sold out")]
+    SoldOut,
+    #[error("no such API route")]
+    RouteNotFound,
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
+    #[error("the server is busy; try again in a moment")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::CouponExists => (StatusCode::CONFLICT, "coupon_exists"),
+            Self::CouponNotFound => (StatusCode::NOT_FOUND, "coupon_not_found"),
+            Self::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
+            Self::SoldOut => (StatusCode::CONFLICT, "sold_out"),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_overloaded(&error) {
+            Self::Unavailable
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+impl From<ClaimError> for ApiError {
+    fn from(error: ClaimError) -> Self {
+        match error {
+            ClaimError::NotFound => Self::CouponNotFound,
+            ClaimError::AlreadyClaimed => Self::AlreadyClaimed,
+            ClaimError::SoldOut => Self::SoldOut,
+            ClaimError::Unavailable => Self::Unavailable,
+            ClaimError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            Self::Unavailable => tracing::warn!("database overloaded: answered 503"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: self.to_string(),
+            code: code.to_owned(),
+        };
+        (status, Json(body)).into_response()
+    }
+}

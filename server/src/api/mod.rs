@@ -1,0 +1,34 @@
+//! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
+
+mod coupons;
+mod error;
+mod extract;
+
+pub use error::ApiError;
+
+use axum::{
+    Json, Router,
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// Routes under `/api`. Unknown paths and methods answer with the error JSON too.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/coupons", post(coupons::create))
+        // A coupon may be named "claim": GET on this path reads it, POST claims.
+        .route(
+            "/coupons/claim",
+            post(coupons::claim).get(coupons::get_named_claim),
+        )
+        .route("/coupons/{name}", get(coupons::get))
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}
+
+/// `GET /health`: answers while the process serves.
+pub async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}

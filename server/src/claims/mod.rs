@@ -1,0 +1,61 @@
+//! The claim engine: the only writer of stock, behind one entry point, [`ClaimEngine::claim`].
+//!
+//! Correctness lives in PostgreSQL (row lock, unique constraint, CHECK); this module chooses how
+//! claims reach it, so the strategy can change without touching handlers.
+
+mod per_request;
+
+use app::api_types::ClaimReceipt;
+use sqlx::PgPool;
+
+use crate::config::EngineMode;
+
+/// Why a claim did not succeed. The order of checks is: not found, already claimed, sold out.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("no coupon has this name")]
+    NotFound,
+    #[error("this user already holds this coupon")]
+    AlreadyClaimed,
+    #[error("this coupon has no stock left")]
+    SoldOut,
+    /// The database could not be reached in time; nothing was claimed.
+    #[error("the database is overloaded")]
+    Unavailable,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Settles claims. Cheap to clone.
+#[derive(Clone)]
+pub struct ClaimEngine {
+    pool: PgPool,
+    mode: EngineMode,
+}
+
+impl ClaimEngine {
+    /// An engine of the given strategy on `pool`.
+    pub fn new(pool: PgPool, mode: EngineMode) -> Self {
+        Self { pool, mode }
+    }
+
+    /// The strategy in use.
+    pub fn mode(&self) -> EngineMode {
+        self.mode
+    }
+
+    /// Claims one unit of `coupon_name` for `user_id`. A success is a committed row.
+    pub async fn claim(
+        &self,
+        user_id: &str,
+        coupon_name: &str,
+    ) -> Result<ClaimReceipt, ClaimError> {
+        let result = match self.mode {
+            EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
+        };
+        result.map_err(|e| match e {
+            ClaimError::Database(db) if crate::db::is_overloaded(&db) => ClaimError::Unavailable,
+            other => other,
+        })
+    }
+}

@@ -1,0 +1,72 @@
+//! Configuration from the environment (or the same names as command-line flags).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Parser, ValueEnum};
+use leptos::config::LeptosOptions;
+
+/// How the claim engine settles claims (see `claims`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineMode {
+    /// One transaction per claim.
+    PerRequest,
+}
+
+/// Every setting of the server. `server --help` lists them with their variables.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "server",
+    about = "Flash-sale coupon platform: JSON API, admin UI, live stock"
+)]
+pub struct Config {
+    /// PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/coupons.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Address to listen on; defaults to Leptos.toml's site-addr (127.0.0.1:8080).
+    #[arg(long, env = "LISTEN_ADDR")]
+    pub listen_addr: Option<SocketAddr>,
+    /// Most database connections this process opens.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 32)]
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection before it gets a 503.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    pub db_acquire_timeout_ms: u64,
+    /// Log filter (tracing EnvFilter syntax); RUST_LOG wins when set.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Claim engine strategy.
+    #[arg(long, env = "CLAIM_ENGINE", value_enum, default_value = "per-request")]
+    pub claim_engine: EngineMode,
+    /// Largest request body accepted, in bytes; larger bodies get a 413.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// The Leptos runtime options file.
+    #[arg(long, env = "LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+}
+
+impl Config {
+    /// The wait for a pooled connection as a `Duration`.
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+
+    /// A configuration for tests and tools: defaults plus the given database.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        let mut config = Config::parse_from(["server", "--database-url", "unused"]);
+        config.database_url = database_url.into();
+        config.leptos_config =
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"));
+        config
+    }
+}
+
+/// Reads the Leptos runtime options from `path`, with `LEPTOS_*` environment overrides.
+pub fn leptos_options(path: &std::path::Path) -> anyhow::Result<LeptosOptions> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    // leptos_config looks for this header; Leptos.toml holds just the keys, so add it here.
+    let options = leptos_config::get_config_from_str(&format!("[package.metadata.leptos]\n{text}"))
+        .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+    Ok(options)
+}

@@ -1,0 +1,11 @@
+//! The server: JSON API, claim engine, live updates and server-side rendering of the UI.
+
+pub mod api;
+pub mod claims;
+pub mod config;
+pub mod db;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+mod ui_backend;

@@ -1,0 +1,127 @@
+//! Builds the whole application on any listener, so tests can run it on port 0.
+
+use std::{future::Future, sync::Arc};
+
+use app::backend::SharedBackend;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    http::HeaderName,
+    routing::get,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{
+    api,
+    claims::ClaimEngine,
+    config::{Config, leptos_options},
+    db,
+    state::AppState,
+    ui_backend::DbBackend,
+};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A server bound to its listener, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Connects to the database, migrates it and binds the listen address.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = db::connect(&config).await?;
+        db::migrate(&pool).await?;
+        let options = leptos_options(&config.leptos_config)?;
+        let addr = config.listen_addr.unwrap_or(options.site_addr);
+        let listener = TcpListener::bind(addr).await?;
+        Self::on_listener(config, pool, listener).await
+    }
+
+    /// Builds the app on a ready pool (already migrated) and listener.
+    pub async fn on_listener(
+        config: Config,
+        pool: PgPool,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let options = leptos_options(&config.leptos_config)?;
+        let shutdown = CancellationToken::new();
+        let state = AppState {
+            leptos_options: options,
+            engine: ClaimEngine::new(pool.clone(), config.claim_engine),
+            pool,
+            shutdown: shutdown.clone(),
+        };
+        let router = router(state, &config);
+        Ok(Self {
+            listener,
+            router,
+            shutdown,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `stop` resolves, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        let token = self.shutdown.clone();
+        let stop = async move {
+            stop.await;
+            // Ends long-lived responses so the graceful shutdown cannot hang on them.
+            token.cancel();
+        };
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stop)
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn router(state: AppState, config: &Config) -> Router {
+    let routes = generate_route_list(app::App);
+    let backend: SharedBackend = Arc::new(DbBackend {
+        pool: state.pool.clone(),
+    });
+    let context = move || provide_context(backend.clone());
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api", api::router())
+        .route("/health", get(api::health))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+                })
+                // Failures are logged once, where they are handled (ApiError).
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

@@ -1,0 +1,18 @@
+//! The one state every handler and the Leptos integration share.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::claims::ClaimEngine;
+
+/// Cheap to clone: every field is a handle.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub engine: ClaimEngine,
+    /// Cancelled when the server stops, so long-lived responses (SSE) can end.
+    pub shutdown: CancellationToken,
+}

@@ -1,0 +1,177 @@
+//! Test harness: the real app on port 0 over a fresh database made by `#[sqlx::test]`.
+#![allow(dead_code)]
+
+pub mod attack;
+
+use std::net::SocketAddr;
+
+use serde_json::Value;
+use server::{config::Config, startup::Application};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// A running server and a client for it. Stops the server when dropped.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub pool: PgPool,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts the app on `pool`'s database, with the engine named by CLAIM_ENGINE (default
+/// per-request) and a pool large enough for the attack tests.
+pub async fn spawn(pool: &PgPool) -> TestApp {
+    server::telemetry::init("warn");
+    let _ = rlimit::increase_nofile_limit(16_384);
+    let mut config = Config::for_database("unused");
+    config.db_pool_size = 32;
+    config.db_acquire_timeout_ms = 30_000;
+    // Its own pool on the same database, as a second server process would have.
+    let app_pool = PgPoolOptions::new()
+        .max_connections(config.db_pool_size)
+        .acquire_timeout(config.db_acquire_timeout())
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("connect app pool");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let app = Application::on_listener(config, app_pool, listener)
+        .await
+        .expect("build app");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        pool: pool.clone(),
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    /// POSTs `body` as JSON text (sent as is, so malformed bodies can be tested).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        read(req.send().await.expect("request")).await
+    }
+
+    /// POSTs a JSON value.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(path, Some("application/json"), body.to_string())
+            .await
+    }
+
+    /// GETs a path (already percent-encoded where needed).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Creates a coupon and asserts it worked.
+    pub async fn create(&self, name: &str, amount: i64) {
+        let (status, body) = self
+            .post(
+                "/api/coupons",
+                &serde_json::json!({"name": name, "amount": amount}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    /// Claims, returning the status and body.
+    pub async fn claim(&self, user: &str, coupon: &str) -> (u16, Value) {
+        self.post(
+            "/api/coupons/claim",
+            &serde_json::json!({"user_id": user, "coupon_name": coupon}),
+        )
+        .await
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("join").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn read(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// Counts of the database's view of one coupon: (amount, remaining, claims, distinct users).
+pub async fn db_state(pool: &PgPool, coupon: &str) -> (i32, i32, i64, i64) {
+    sqlx::query_as::<_, (i32, i32, i64, i64)>(
+        "SELECT c.amount, c.remaining_amount,
+                (SELECT count(*) FROM claims WHERE coupon_name = c.name),
+                (SELECT count(DISTINCT user_id) FROM claims WHERE coupon_name = c.name)
+         FROM coupons c WHERE c.name = $1",
+    )
+    .bind(coupon)
+    .fetch_one(pool)
+    .await
+    .expect("db state")
+}
+
+/// Every invariant of DESIGN.md for one coupon, checked from the database.
+pub async fn assert_invariants(pool: &PgPool, coupon: &str) -> (i32, i32, i64) {
+    let (amount, remaining, claims, distinct) = db_state(pool, coupon).await;
+    assert!(
+        claims <= amount as i64,
+        "oversold: {claims} claims of {amount}"
+    );
+    assert_eq!(claims, distinct, "a user holds the coupon twice");
+    assert_eq!(
+        remaining as i64,
+        amount as i64 - claims,
+        "remaining != amount - claims"
+    );
+    (amount, remaining, claims)
+}
+
+/// Tallies statuses and error codes: ("200", n), ("409 sold_out", n), ...
+pub fn tally(results: &[(u16, Value)]) -> std::collections::BTreeMap<String, usize> {
+    let mut map = std::collections::BTreeMap::new();
+    for (status, body) in results {
+        let key = match body.get("code").and_then(Value::as_str) {
+            Some(code) => format!("{status} {code}"),
+            None => status.to_string(),
+        };
+        *map.entry(key).or_insert(0) += 1;
+    }
+    map
+}
