@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster (deleted afterwards):
+#   1. unit tests of app (shared types and validation rules)
+#   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
+#      -- the attack and engine tests once per claim engine mode
+#   3. Playwright in real Chromium against the real server built by cargo-leptos
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export SQLX_OFFLINE=true
+
+log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
+
+pg_dir=$(mktemp -d /tmp/coupons-test-pg.XXXXXX)
+cleanup() { scripts/pg.sh stop "$pg_dir"; rm -rf "$pg_dir"; }
+trap cleanup EXIT
+# fsync=off: a throwaway cluster for tests only; the benchmark runs with full durability.
+DATABASE_URL=$(scripts/pg.sh start "$pg_dir" "$(scripts/free-port.sh)" fsync=off synchronous_commit=off full_page_writes=off)
+export DATABASE_URL
+log "PostgreSQL at $DATABASE_URL"
+
+log "offline query data (.sqlx/) matches the queries and the schema"
+psql -q "$DATABASE_URL" -c "CREATE DATABASE sqlx_check" >/dev/null
+check_url="${DATABASE_URL%/*}/sqlx_check"
+DATABASE_URL=$check_url cargo sqlx migrate run --source migrations >/dev/null
+DATABASE_URL=$check_url cargo sqlx prepare --workspace --check -- --all-targets
+
+log "cargo test -p app --features ssr"
+cargo test -p app --features ssr
+
+log "cargo test -p server (claim engine: per-request)"
+CLAIM_ENGINE=per-request cargo test -p server
+
+# Further engine modes run the tests that exercise the claim path.
+for mode in ${EXTRA_ENGINE_MODES:-}; do
+  log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
+  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract
+done
+
+log "cargo leptos build (server + hydrated UI + tailwind CSS)"
+cargo leptos build
+
+log "Playwright end-to-end tests (Chromium)"
+e2e_db="${DATABASE_URL%/*}/e2e"
+psql -q "$DATABASE_URL" -c "CREATE DATABASE e2e" >/dev/null
+(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$(../scripts/free-port.sh) npx playwright test)
+log "all tests passed"
