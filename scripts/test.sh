@@ -32,7 +32,7 @@ log "cargo test -p server (claim engine: per-request)"
 CLAIM_ENGINE=per-request cargo test -p server
 
 # Further engine modes run the tests that exercise the claim path.
-for mode in ${EXTRA_ENGINE_MODES:-}; do
+for mode in ${EXTRA_ENGINE_MODES-batched}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
   CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract
 done

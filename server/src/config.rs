@@ -10,6 +10,8 @@ use leptos::config::LeptosOptions;
 pub enum EngineMode {
     /// One transaction per claim.
     PerRequest,
+    /// Concurrent claims of one coupon settled together, one transaction per batch.
+    Batched,
 }
 
 /// Every setting of the server. `server --help` lists them with their variables.
@@ -37,6 +39,9 @@ pub struct Config {
     /// Claim engine strategy.
     #[arg(long, env = "CLAIM_ENGINE", value_enum, default_value = "per-request")]
     pub claim_engine: EngineMode,
+    /// Most claims settled in one transaction by the batched engine.
+    #[arg(long, env = "CLAIM_BATCH_MAX", default_value_t = 512)]
+    pub claim_batch_max: usize,
     /// Largest request body accepted, in bytes; larger bodies get a 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,

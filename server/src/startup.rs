@@ -58,7 +58,12 @@ impl Application {
         let shutdown = CancellationToken::new();
         let state = AppState {
             leptos_options: options,
-            engine: ClaimEngine::new(pool.clone(), config.claim_engine),
+            engine: ClaimEngine::new(
+                pool.clone(),
+                config.claim_engine,
+                config.claim_batch_max,
+                shutdown.clone(),
+            ),
             pool,
             shutdown: shutdown.clone(),
         };

@@ -129,3 +129,53 @@ async fn two_server_instances_on_one_database(pool: PgPool) {
     assert_eq!(from_a, from_b);
     assert_eq!(from_a["claimed_by"].as_array().unwrap().len(), 50);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_claim_never_answers_200_and_commits_nothing(pool: PgPool) {
+    // A trigger makes any claim by "poison" fail inside the database, as a broken batch would.
+    sqlx::raw_sql(
+        "CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'poisoned claim'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER reject_poison BEFORE INSERT ON claims FOR EACH ROW EXECUTE FUNCTION reject_poison();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let app = spawn(&pool).await;
+    app.create("POISONED", 1000).await;
+    let mut users: Vec<String> = (0..300).map(|i| format!("ok-{i}")).collect();
+    users.insert(150, "poison".to_owned());
+    let results = burst(
+        app.addr,
+        "/api/coupons/claim",
+        &claims(users.clone(), "POISONED"),
+    )
+    .await;
+    let tally = tally(&results);
+    println!("poisoned round tally: {tally:?}");
+    let poison = &results[150];
+    assert!(poison.0 >= 500, "the failing claim answered {poison:?}");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(s, _)| *s != 200 && *s < 500)
+            .count(),
+        0,
+        "{tally:?}"
+    );
+    for ((status, _), user) in results.iter().zip(&users) {
+        let held: bool =
+            sqlx::query_scalar("SELECT EXISTS(SELECT 1 FROM claims WHERE user_id = $1)")
+                .bind(user)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            held,
+            *status == 200,
+            "{user}: status {status} but committed row = {held}"
+        );
+    }
+    let (_, _, claimed) = assert_invariants(&pool, "POISONED").await;
+    assert_eq!(claimed as usize, tally.get("200").copied().unwrap_or(0));
+}

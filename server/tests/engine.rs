@@ -9,8 +9,13 @@ use sqlx::PgPool;
 
 fn engine(pool: &PgPool) -> ClaimEngine {
     // CLAIM_ENGINE in the environment picks the mode under test, as for the server.
-    let mode = Config::for_database("unused").claim_engine;
-    ClaimEngine::new(pool.clone(), mode)
+    let config = Config::for_database("unused");
+    ClaimEngine::new(
+        pool.clone(),
+        config.claim_engine,
+        config.claim_batch_max,
+        Default::default(),
+    )
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -59,6 +59,7 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         if crate::db::is_overloaded(&error) {
+            tracing::warn!("no database connection within the acquire timeout: answered 503");
             Self::Unavailable
         } else {
             Self::Internal(error.into())
@@ -81,10 +82,8 @@ impl From<ClaimError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        match &self {
-            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
-            Self::Unavailable => tracing::warn!("database overloaded: answered 503"),
-            _ => {}
+        if let Self::Internal(e) = &self {
+            tracing::error!(error = ?e, "request failed");
         }
         let body = ErrorBody {
             error: self.to_string(),

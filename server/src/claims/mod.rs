@@ -3,10 +3,15 @@
 //! Correctness lives in PostgreSQL (row lock, unique constraint, CHECK); this module chooses how
 //! claims reach it, so the strategy can change without touching handlers.
 
+mod batched;
 mod per_request;
+pub mod plan;
+
+use std::sync::Arc;
 
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineMode;
 
@@ -31,12 +36,19 @@ pub enum ClaimError {
 pub struct ClaimEngine {
     pool: PgPool,
     mode: EngineMode,
+    batcher: Arc<batched::Batcher>,
 }
 
 impl ClaimEngine {
-    /// An engine of the given strategy on `pool`.
-    pub fn new(pool: PgPool, mode: EngineMode) -> Self {
-        Self { pool, mode }
+    /// An engine of the given strategy on `pool`; `max_batch` bounds a batch (batched mode).
+    /// Cancelling `stop` lets batch workers finish what is queued and end.
+    pub fn new(pool: PgPool, mode: EngineMode, max_batch: usize, stop: CancellationToken) -> Self {
+        let batcher = batched::Batcher::new(pool.clone(), max_batch, stop);
+        Self {
+            pool,
+            mode,
+            batcher,
+        }
     }
 
     /// The strategy in use.
@@ -52,9 +64,15 @@ impl ClaimEngine {
     ) -> Result<ClaimReceipt, ClaimError> {
         let result = match self.mode {
             EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
+            EngineMode::Batched => self.batcher.claim(user_id, coupon_name).await,
         };
         result.map_err(|e| match e {
-            ClaimError::Database(db) if crate::db::is_overloaded(&db) => ClaimError::Unavailable,
+            ClaimError::Database(db) if crate::db::is_overloaded(&db) => {
+                tracing::warn!(
+                    "no database connection within the acquire timeout: claim answered 503"
+                );
+                ClaimError::Unavailable
+            }
             other => other,
         })
     }

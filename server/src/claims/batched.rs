@@ -1,0 +1,221 @@
+//! Batching: concurrent claims of one coupon are gathered by a per-coupon worker and settled in
+//! one transaction that takes the coupon row lock once.
+//!
+//! A claim joins its coupon's queue and waits for its answer. The worker takes everything queued
+//! (up to `max_batch`; a lone claim waits only for one scheduler yield), settles it, replies to
+//! each waiter only after COMMIT, and goes again. Claims arriving while a batch is in the database
+//! form the next batch, so the batch size follows the load. Correctness still lives in
+//! PostgreSQL: each batch holds the row lock, so any number of processes stay exactly right.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::api_types::ClaimReceipt;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    ClaimError,
+    plan::{Decision, granted, plan},
+};
+use crate::db;
+
+/// A worker with nothing to do for this long stops (and is restarted by the next claim).
+const IDLE: Duration = Duration::from_secs(10);
+/// Queued claims per coupon before senders wait (backpressure, bounded memory).
+const QUEUE_CAPACITY: usize = 8192;
+/// Beyond this many coupons with a live worker, claims go the per-request way.
+const MAX_QUEUES: usize = 10_000;
+
+type Reply = oneshot::Sender<Result<ClaimReceipt, ClaimError>>;
+
+struct Waiter {
+    user_id: String,
+    reply: Reply,
+}
+
+/// The per-coupon queues of one process.
+pub(super) struct Batcher {
+    pool: PgPool,
+    max_batch: usize,
+    queues: Mutex<HashMap<String, mpsc::Sender<Waiter>>>,
+    /// Cancelled at shutdown: workers settle what is queued and stop (releasing the pool).
+    stop: CancellationToken,
+}
+
+impl Batcher {
+    pub(super) fn new(pool: PgPool, max_batch: usize, stop: CancellationToken) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            max_batch: max_batch.max(1),
+            queues: Mutex::new(HashMap::new()),
+            stop,
+        })
+    }
+
+    /// Queues one claim and waits for its batch to commit.
+    pub(super) async fn claim(
+        self: &Arc<Self>,
+        user_id: &str,
+        coupon_name: &str,
+    ) -> Result<ClaimReceipt, ClaimError> {
+        let (reply, answer) = oneshot::channel();
+        let mut waiter = Waiter {
+            user_id: user_id.to_owned(),
+            reply,
+        };
+        loop {
+            let Some(queue) = self.queue_for(coupon_name) else {
+                return super::per_request::claim(&self.pool, user_id, coupon_name).await;
+            };
+            match queue.send(waiter).await {
+                Ok(()) => break,
+                // The worker stopped between lookup and send: start another and retry.
+                Err(mpsc::error::SendError(back)) => waiter = back,
+            }
+        }
+        // A dropped reply means the worker died without answering: nothing was promised.
+        answer.await.unwrap_or(Err(ClaimError::Unavailable))
+    }
+
+    fn queue_for(self: &Arc<Self>, coupon_name: &str) -> Option<mpsc::Sender<Waiter>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(queue) = queues.get(coupon_name).filter(|q| !q.is_closed()) {
+            return Some(queue.clone());
+        }
+        if queues.len() >= MAX_QUEUES {
+            queues.retain(|_, q| !q.is_closed());
+            if queues.len() >= MAX_QUEUES {
+                return None;
+            }
+        }
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        queues.insert(coupon_name.to_owned(), sender.clone());
+        tokio::spawn(Arc::clone(self).run(coupon_name.to_owned(), sender.downgrade(), receiver));
+        Some(sender)
+    }
+
+    /// The worker of one coupon.
+    async fn run(
+        self: Arc<Self>,
+        coupon: String,
+        me: mpsc::WeakSender<Waiter>,
+        mut queue: mpsc::Receiver<Waiter>,
+    ) {
+        loop {
+            let first = tokio::select! {
+                biased;
+                next = tokio::time::timeout(IDLE, queue.recv()) => match next {
+                    Ok(Some(waiter)) => waiter,
+                    Ok(None) => return,
+                    Err(_idle) => break,
+                },
+                () = self.stop.cancelled() => break,
+            };
+            let mut batch = vec![first];
+            self.fill(&mut queue, &mut batch);
+            if batch.len() < self.max_batch {
+                // Let handlers already running on other threads enqueue before we go.
+                tokio::task::yield_now().await;
+                self.fill(&mut queue, &mut batch);
+            }
+            self.settle(&coupon, batch).await;
+        }
+        // Idle or stopping: leave the map first so no new claim finds this queue, then settle stragglers.
+        {
+            let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+            let mine = |q: &mpsc::Sender<Waiter>| me.upgrade().is_some_and(|s| s.same_channel(q));
+            if queues.get(&coupon).is_some_and(mine) {
+                queues.remove(&coupon);
+            }
+        }
+        queue.close();
+        let mut rest = Vec::new();
+        while let Some(waiter) = queue.recv().await {
+            rest.push(waiter);
+        }
+        while !rest.is_empty() {
+            let batch: Vec<Waiter> = rest.drain(..rest.len().min(self.max_batch)).collect();
+            self.settle(&coupon, batch).await;
+        }
+    }
+
+    fn fill(&self, queue: &mut mpsc::Receiver<Waiter>, batch: &mut Vec<Waiter>) {
+        while batch.len() < self.max_batch {
+            match queue.try_recv() {
+                Ok(waiter) => batch.push(waiter),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Settles one batch and answers every waiter; a failed batch fails only its own waiters.
+    async fn settle(&self, coupon: &str, batch: Vec<Waiter>) {
+        let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
+        match settle_in_db(&self.pool, coupon, &users).await {
+            Ok(outcomes) => {
+                for (waiter, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = waiter.reply.send(outcome);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, coupon, size = users.len(), "claim batch failed; its claims answered 503");
+                for waiter in batch {
+                    let _ = waiter.reply.send(Err(ClaimError::Unavailable));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction: lock the coupon, find holders, grant in arrival order, insert, decrement.
+async fn settle_in_db(
+    pool: &PgPool,
+    coupon: &str,
+    users: &[String],
+) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(remaining) = db::claims::lock_coupon(&mut tx, coupon).await? else {
+        return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
+    };
+    let distinct: Vec<String> = users
+        .iter()
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let holders: HashSet<String> = db::claims::holders(&mut tx, coupon, &distinct)
+        .await?
+        .into_iter()
+        .collect();
+    let decisions = plan(users, &holders, remaining);
+    let to_insert = granted(users, &decisions);
+    let mut claimed_at = HashMap::new();
+    if !to_insert.is_empty() {
+        claimed_at.extend(db::claims::insert_many(&mut tx, coupon, &to_insert).await?);
+        tx.commit().await?;
+    }
+    decisions
+        .into_iter()
+        .zip(users)
+        .map(|(decision, user)| match decision {
+            Decision::Grant { remaining_after } => match claimed_at.get(user) {
+                Some(at) => Ok(Ok(ClaimReceipt {
+                    user_id: user.clone(),
+                    coupon_name: coupon.to_owned(),
+                    claimed_at: *at,
+                    remaining_amount: remaining_after,
+                })),
+                None => Err(sqlx::Error::Protocol(format!(
+                    "granted claim of {user:?} was not inserted"
+                ))),
+            },
+            Decision::AlreadyClaimed => Ok(Err(ClaimError::AlreadyClaimed)),
+            Decision::SoldOut => Ok(Err(ClaimError::SoldOut)),
+        })
+        .collect()
+}
