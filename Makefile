@@ -1,5 +1,5 @@
 # The two commands of the README are `make run` and `make test`; each installs what is missing.
-.PHONY: setup run test lint fmt
+.PHONY: setup run test lint fmt bench
 
 setup:
 	@scripts/setup.sh
@@ -15,3 +15,6 @@ lint: setup
 
 fmt:
 	cargo fmt --all
+
+bench: setup
+	@scripts/bench.sh

@@ -84,14 +84,6 @@ pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Json<Coupon>,
 
 async fn read(pool: &PgPool, name: &str) -> Result<Json<Coupon>, ApiError> {
     app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
-    let (coupon, claimed_by) = db::coupons::find_with_claimers(pool, name)
-        .await?
-        .ok_or(ApiError::CouponNotFound)?;
-    Ok(Json(Coupon {
-        name: coupon.name,
-        amount: coupon.amount,
-        remaining_amount: coupon.remaining_amount,
-        claimed_by,
-        created_at: coupon.created_at,
-    }))
+    let coupon = db::coupons::find_with_claimers(pool, name).await?.ok_or(ApiError::CouponNotFound)?;
+    Ok(Json(coupon))
 }

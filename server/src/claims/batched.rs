@@ -15,7 +15,7 @@ use std::{
 
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{
@@ -30,6 +30,8 @@ const IDLE: Duration = Duration::from_secs(10);
 const QUEUE_CAPACITY: usize = 8192;
 /// Beyond this many coupons with a live worker, claims go the per-request way.
 const MAX_QUEUES: usize = 10_000;
+/// Batches of one process waiting for their WAL flush at once (each holds a connection).
+const MAX_FLUSHING: usize = 8;
 
 type Reply = oneshot::Sender<Result<ClaimReceipt, ClaimError>>;
 
@@ -45,6 +47,8 @@ pub(super) struct Batcher {
     queues: Mutex<HashMap<String, mpsc::Sender<Waiter>>>,
     /// Cancelled at shutdown: workers settle what is queued and stop (releasing the pool).
     stop: CancellationToken,
+    /// Bounds the batches committed but not yet known durable.
+    flushing: Arc<Semaphore>,
 }
 
 impl Batcher {
@@ -54,6 +58,7 @@ impl Batcher {
             max_batch: max_batch.max(1),
             queues: Mutex::new(HashMap::new()),
             stop,
+            flushing: Arc::new(Semaphore::new(MAX_FLUSHING)),
         })
     }
 
@@ -153,22 +158,39 @@ impl Batcher {
         }
     }
 
-    /// Settles one batch and answers every waiter; a failed batch fails only its own waiters.
+    /// Settles one batch, then answers every waiter once the outcome is durable. The worker
+    /// moves on to the next batch as soon as this one's COMMIT released the row lock; the wait
+    /// for the WAL flush happens beside it. A failed batch fails only its own waiters.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) {
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
-        match settle_in_db(&self.pool, coupon, &users).await {
-            Ok(outcomes) => {
-                for (waiter, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = waiter.reply.send(outcome);
+        let settled = settle_in_db(&self.pool, coupon, &users).await;
+        let Ok(permit) = Arc::clone(&self.flushing).acquire_owned().await else {
+            return; // never closed
+        };
+        let pool = self.pool.clone();
+        let coupon = coupon.to_owned();
+        tokio::spawn(async move {
+            let _permit = permit;
+            // Even a batch that granted nothing waits: its "sold out" may rest on a commit that
+            // is not durable yet.
+            let outcomes = match settled {
+                Ok(outcomes) => db::claims::wait_durable(&pool).await.map(|()| outcomes),
+                Err(error) => Err(error),
+            };
+            match outcomes {
+                Ok(outcomes) => {
+                    for (waiter, outcome) in batch.into_iter().zip(outcomes) {
+                        let _ = waiter.reply.send(outcome);
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, coupon, size = batch.len(), "claim batch failed; its claims answered 503");
+                    for waiter in batch {
+                        let _ = waiter.reply.send(Err(ClaimError::Unavailable));
+                    }
                 }
             }
-            Err(error) => {
-                tracing::error!(%error, coupon, size = users.len(), "claim batch failed; its claims answered 503");
-                for waiter in batch {
-                    let _ = waiter.reply.send(Err(ClaimError::Unavailable));
-                }
-            }
-        }
+        });
     }
 }
 
@@ -179,7 +201,7 @@ async fn settle_in_db(
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let Some(remaining) = db::claims::lock_coupon(&mut tx, coupon).await? else {
+    let Some(remaining) = db::claims::lock_coupon_async_commit(&mut tx, coupon).await? else {
         return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
     };
     let distinct: Vec<String> = users

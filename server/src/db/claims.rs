@@ -72,17 +72,41 @@ pub async fn holds(
 
 /// Takes the coupon's row lock for the rest of `tx` and returns its stock, `None` if no such
 /// coupon. Every later statement of the transaction sees all claims committed before the lock.
+///
+/// It also makes this transaction's COMMIT asynchronous (`synchronous_commit = off`, for this
+/// transaction only): COMMIT then returns, and releases the row lock, without waiting for the WAL
+/// flush, so the next batch can take the lock while this one's flush is under way. The caller
+/// must not report the outcome before [`wait_durable`] returns.
 #[tracing::instrument(skip(tx))]
-pub async fn lock_coupon(
+pub async fn lock_coupon_async_commit(
     tx: &mut PgConnection,
     coupon_name: &str,
 ) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT remaining_amount FROM coupons WHERE name = $1 FOR UPDATE",
+    let row = sqlx::query!(
+        r#"SELECT remaining_amount, set_config('synchronous_commit', 'off', true) AS "setting!"
+           FROM coupons WHERE name = $1 FOR UPDATE"#,
         coupon_name
     )
     .fetch_optional(tx)
-    .await
+    .await?;
+    Ok(row.map(|r| r.remaining_amount))
+}
+
+/// Returns once everything committed before the call is durable (flushed WAL).
+///
+/// WAL is flushed in order, so a flush that covers the current insert position covers every
+/// earlier commit. When the flush position is already there this costs one round trip; otherwise
+/// the statement takes a transaction id, so its own synchronous COMMIT waits for the flush
+/// (concurrent callers share one flush: group commit).
+#[tracing::instrument(skip(db))]
+pub async fn wait_durable(db: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN '0'
+                       ELSE pg_current_xact_id()::text END AS "xid!""#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
 }
 
 /// Which of `user_ids` already hold `coupon_name`.

@@ -1,7 +1,7 @@
 //! Coupon rows: create, read, list.
 
-use app::api_types::CouponSummary;
-use sqlx::{PgExecutor, PgPool};
+use app::api_types::{Coupon, CouponSummary};
+use sqlx::PgExecutor;
 
 /// Name of the primary key, whose violation means "a coupon with this name exists".
 pub const NAME_KEY: &str = "coupons_pkey";
@@ -39,32 +39,19 @@ pub async fn find(
     .await
 }
 
-/// The users who claimed `name`, in claim order.
+/// The coupon with its claimers in claim order, read by one statement (so from one snapshot:
+/// `claimed_by` always matches the stock) in one round trip.
 #[tracing::instrument(skip(db))]
-pub async fn claimers(db: impl PgExecutor<'_>, name: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT user_id FROM claims WHERE coupon_name = $1 ORDER BY id",
+pub async fn find_with_claimers(db: impl PgExecutor<'_>, name: &str) -> Result<Option<Coupon>, sqlx::Error> {
+    sqlx::query_as!(
+        Coupon,
+        r#"SELECT c.name, c.amount, c.remaining_amount, c.created_at,
+                  ARRAY(SELECT user_id FROM claims WHERE coupon_name = c.name ORDER BY id) AS "claimed_by!"
+           FROM coupons c WHERE c.name = $1"#,
         name
     )
-    .fetch_all(db)
+    .fetch_optional(db)
     .await
-}
-
-/// The coupon and its claimers from one snapshot, so `claimed_by` always matches the stock.
-pub async fn find_with_claimers(
-    pool: &PgPool,
-    name: &str,
-) -> Result<Option<(CouponSummary, Vec<String>)>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    let Some(coupon) = find(&mut *tx, name).await? else {
-        return Ok(None);
-    };
-    let users = claimers(&mut *tx, name).await?;
-    tx.commit().await?;
-    Ok(Some((coupon, users)))
 }
 
 /// Every coupon, newest first (the admin list; pagination comes with the admin UI).

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Claim throughput on one hot coupon, per claim engine mode. See README "Benchmark".
+#
+# Starts its own PostgreSQL with production durability (fsync and synchronous_commit on), builds
+# and starts the release server per mode, and drives it with wrk from a separate process on
+# 127.0.0.1: every claim a fresh user id against one hot coupon, at each connection count; then a
+# sold-out storm (stock 1,000, claims keep coming) and a read run (GET of a coupon with 1,000
+# claimers). Prints a table, then verifies the invariants from the database.
+#
+# Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
+# BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export SQLX_OFFLINE=true
+
+modes=${BENCH_MODES:-per-request batched}
+connections=${BENCH_CONNECTIONS:-16 64 256}
+seconds=${BENCH_SECONDS:-10}
+threads=${BENCH_THREADS:-2}
+log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*" >&2; }
+
+work=$(mktemp -d /tmp/coupons-bench.XXXXXX)
+chmod 755 "$work" # the postgres user must reach $work/pg
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  scripts/pg.sh stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+
+log "cargo build --release -p server"
+cargo build --release -p server
+base=$(scripts/pg.sh start "$work/pg" "$(scripts/free-port.sh)" shared_buffers=256MB)
+log "PostgreSQL (fsync=$(psql -tA "$base" -c 'SHOW fsync'), synchronous_commit=$(psql -tA "$base" -c 'SHOW synchronous_commit')) at $base"
+psql -q "$base" -c "CREATE DATABASE bench"
+db="${base%/*}/bench"
+port=$(scripts/free-port.sh)
+url="http://127.0.0.1:$port"
+results="$work/results.tsv"
+
+start_server() { # mode
+  DATABASE_URL=$db LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn \
+    target/release/server >"$work/server-$1.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
+  log "server did not start"; cat "$work/server-$1.log"; exit 1
+}
+
+stop_server() {
+  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+}
+
+create() { # name amount
+  curl -sf -o /dev/null -X POST "$url/api/coupons" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$1\",\"amount\":$2}"
+}
+
+# Runs wrk while sampling the server's RSS; appends one row to the results.
+run() { # mode label coupon conns seconds script
+  local mode=$1 label=$2 coupon=$3 conns=$4 secs=$5 script=$6 peak=0 out
+  (while kill -0 "$server_pid" 2>/dev/null; do
+     awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null; sleep 0.2
+   done) >"$work/rss" &
+  local sampler=$!
+  out=$(BENCH_COUPON=$coupon BENCH_RUN="$label-$conns" wrk -t"$threads" -c"$conns" -d"${secs}s" \
+        --timeout 10s -s "scripts/bench/$script" "$url" | grep '^RESULT')
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  peak=$(sort -n "$work/rss" | tail -1)
+  echo -e "$mode\t$label\t$coupon\t$conns\t${peak:-0}\t$out" >>"$results"
+  log "$mode $label c=$conns: $out rss_kb=${peak:-0}"
+}
+
+for mode in $modes; do
+  log "mode $mode"
+  start_server "$mode"
+  for c in $connections; do
+    coupon="HOT-$mode-$c"
+    create "$coupon" 2000000000
+    run "$mode" hot "$coupon" "$c" "$seconds" claim.lua
+  done
+  storm="STORM-$mode"
+  create "$storm" 1000
+  run "$mode" sold-out-storm "$storm" 64 5 claim.lua
+  run "$mode" read-1000-claimers "$storm" 64 5 get.lua
+  stop_server
+done
+
+echo
+printf '%-12s %-19s %6s %10s %10s %9s %9s %9s %8s %8s\n' \
+  mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB"
+while IFS=$'\t' read -r mode label coupon conns rss result; do
+  declare -A r=()
+  for kv in ${result#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+  secs=$(awk -v d="${r[duration_us]}" 'BEGIN {print d / 1e6}')
+  awk -v m="$mode" -v l="$label" -v c="$conns" -v ok="${r[ok]}" -v n="${r[requests]}" -v s="$secs" \
+      -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v p999="${r[p999_us]}" \
+      -v e=$(( ${r[other]} + ${r[socket_errors]} )) -v rss="$rss" \
+      'BEGIN { printf "%-12s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f\n",
+               m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024 }'
+  echo -e "$coupon\t${r[ok]}" >>"$work/oks.tsv"
+  unset r
+done <"$results"
+echo "(ok/s: successful claims per second, or successful GETs for the read run; errors: non-2xx/409 answers plus socket errors)"
+
+echo
+log "verifying invariants from the database"
+violations=0
+while IFS=$'\t' read -r coupon oks; do
+  [[ $coupon == HOT-* || $coupon == STORM-* ]] || continue
+  row=$(psql -tA -F' ' "$db" -v c="$coupon" <<'SQL'
+SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
+FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name
+WHERE c.name = :'c' GROUP BY c.name, c.amount, c.remaining_amount;
+SQL
+)
+  read -r amount remaining claims users <<<"$row"
+  problems=()
+  ((claims <= amount)) || problems+=("oversold")
+  ((claims == users)) || problems+=("double claim")
+  ((remaining == amount - claims)) || problems+=("remaining != amount - claims")
+  # A GET run re-reads the storm coupon: only its claim run's 200s count.
+  if [[ $coupon == STORM-* ]]; then ((claims == 1000)) || problems+=("storm sold $claims of 1000"); fi
+  # Every 200 is a committed row. Rows may exceed 200s by the claims in flight when wrk stopped
+  # (at most one per connection): those committed, but wrk no longer counted their answers.
+  if [[ $coupon == HOT-* ]]; then
+    ((oks <= claims)) || problems+=("more 200s ($oks) than committed rows ($claims)")
+    note="200s=$oks in_flight_at_stop=$((claims - oks))"
+  else
+    note=""
+  fi
+  if ((${#problems[@]})); then violations=$((violations + 1)); fi
+  printf '%-22s amount=%-10s remaining=%-10s claims=%-7s distinct_users=%-7s %s %s\n' \
+    "$coupon" "$amount" "$remaining" "$claims" "$users" "${problems[*]:-ok}" "$note"
+done < <(sort -u -t$'\t' -k1,1 "$work/oks.tsv")
+echo "invariant violations: $violations"
+((violations == 0))
