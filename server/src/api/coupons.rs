@@ -84,6 +84,8 @@ pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Json<Coupon>,
 
 async fn read(pool: &PgPool, name: &str) -> Result<Json<Coupon>, ApiError> {
     app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
-    let coupon = db::coupons::find_with_claimers(pool, name).await?.ok_or(ApiError::CouponNotFound)?;
+    let coupon = db::coupons::find_with_claimers(pool, name)
+        .await?
+        .ok_or(ApiError::CouponNotFound)?;
     Ok(Json(coupon))
 }

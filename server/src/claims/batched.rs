@@ -8,7 +8,7 @@
 //! PostgreSQL: each batch holds the row lock, so any number of processes stay exactly right.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -18,10 +18,7 @@ use sqlx::PgPool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{
-    ClaimError,
-    plan::{Decision, granted, plan},
-};
+use super::ClaimError;
 use crate::db;
 
 /// A worker with nothing to do for this long stops (and is restarted by the next claim).
@@ -163,7 +160,7 @@ impl Batcher {
     /// for the WAL flush happens beside it. A failed batch fails only its own waiters.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) {
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
-        let settled = settle_in_db(&self.pool, coupon, &users).await;
+        let settled = super::settle::settle(&self.pool, coupon, &users).await;
         let Ok(permit) = Arc::clone(&self.flushing).acquire_owned().await else {
             return; // never closed
         };
@@ -174,7 +171,7 @@ impl Batcher {
             // Even a batch that granted nothing waits: its "sold out" may rest on a commit that
             // is not durable yet.
             let outcomes = match settled {
-                Ok(outcomes) => db::claims::wait_durable(&pool).await.map(|()| outcomes),
+                Ok(outcomes) => db::batches::wait_durable(&pool).await.map(|()| outcomes),
                 Err(error) => Err(error),
             };
             match outcomes {
@@ -192,52 +189,4 @@ impl Batcher {
             }
         });
     }
-}
-
-/// One transaction: lock the coupon, find holders, grant in arrival order, insert, decrement.
-async fn settle_in_db(
-    pool: &PgPool,
-    coupon: &str,
-    users: &[String],
-) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let Some(remaining) = db::claims::lock_coupon_async_commit(&mut tx, coupon).await? else {
-        return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
-    };
-    let distinct: Vec<String> = users
-        .iter()
-        .cloned()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let holders: HashSet<String> = db::claims::holders(&mut tx, coupon, &distinct)
-        .await?
-        .into_iter()
-        .collect();
-    let decisions = plan(users, &holders, remaining);
-    let to_insert = granted(users, &decisions);
-    let mut claimed_at = HashMap::new();
-    if !to_insert.is_empty() {
-        claimed_at.extend(db::claims::insert_many(&mut tx, coupon, &to_insert).await?);
-        tx.commit().await?;
-    }
-    decisions
-        .into_iter()
-        .zip(users)
-        .map(|(decision, user)| match decision {
-            Decision::Grant { remaining_after } => match claimed_at.get(user) {
-                Some(at) => Ok(Ok(ClaimReceipt {
-                    user_id: user.clone(),
-                    coupon_name: coupon.to_owned(),
-                    claimed_at: *at,
-                    remaining_amount: remaining_after,
-                })),
-                None => Err(sqlx::Error::Protocol(format!(
-                    "granted claim of {user:?} was not inserted"
-                ))),
-            },
-            Decision::AlreadyClaimed => Ok(Err(ClaimError::AlreadyClaimed)),
-            Decision::SoldOut => Ok(Err(ClaimError::SoldOut)),
-        })
-        .collect()
 }

@@ -6,6 +6,7 @@
 mod batched;
 mod per_request;
 pub mod plan;
+mod settle;
 
 use std::sync::Arc;
 

@@ -42,7 +42,10 @@ pub async fn find(
 /// The coupon with its claimers in claim order, read by one statement (so from one snapshot:
 /// `claimed_by` always matches the stock) in one round trip.
 #[tracing::instrument(skip(db))]
-pub async fn find_with_claimers(db: impl PgExecutor<'_>, name: &str) -> Result<Option<Coupon>, sqlx::Error> {
+pub async fn find_with_claimers(
+    db: impl PgExecutor<'_>,
+    name: &str,
+) -> Result<Option<Coupon>, sqlx::Error> {
     sqlx::query_as!(
         Coupon,
         r#"SELECT c.name, c.amount, c.remaining_amount, c.created_at,

@@ -1,0 +1,163 @@
+//! The statements of the batched claim engine: many claims of one coupon per transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+/// What one batch statement saw and did.
+#[derive(Debug)]
+pub struct BatchAttempt {
+    /// Stock when the row lock was taken, `None` when no coupon has the name.
+    pub remaining: Option<i32>,
+    /// False when claims committed between the statement's snapshot and its lock: then
+    /// `held` may be stale, nothing was inserted, and the caller must use the slow path.
+    pub consistent: bool,
+    /// Users of the batch who already held the coupon.
+    pub held: Vec<String>,
+    /// Granted users, in arrival order, with their claim times.
+    pub granted: Vec<String>,
+    pub granted_at: Vec<DateTime<Utc>>,
+}
+
+/// Settles a batch in one statement, one round trip: lock the coupon row, find the users who
+/// already hold it, grant the first `remaining` other distinct users in arrival order, insert
+/// their claims and decrement the stock. COMMIT is asynchronous (see [`lock_coupon_async_commit`]);
+/// call [`wait_durable`] before reporting.
+///
+/// The statement reads claims through its snapshot, taken before it waited for the row lock. If
+/// the locked row's stock differs from the snapshot's, some claim committed in between and the
+/// holders may be stale: then it inserts nothing and says `consistent = false`.
+#[tracing::instrument(skip(db, user_ids), fields(users = user_ids.len()))]
+pub async fn settle_batch(
+    db: &PgPool,
+    coupon_name: &str,
+    user_ids: &[String],
+) -> Result<BatchAttempt, sqlx::Error> {
+    sqlx::query_as!(
+        BatchAttempt,
+        r#"
+        WITH locked AS (
+            SELECT remaining_amount, set_config('synchronous_commit', 'off', true) AS async_commit
+            FROM coupons WHERE name = $1 FOR UPDATE
+        ), snapshot AS (
+            SELECT remaining_amount FROM coupons WHERE name = $1
+        ), stock AS (
+            SELECT l.remaining_amount FROM locked l JOIN snapshot s USING (remaining_amount)
+        ), input AS (
+            SELECT u.user_id, u.ord FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)
+        ), held AS (
+            SELECT DISTINCT i.user_id FROM input i
+            JOIN claims c ON c.coupon_name = $1 AND c.user_id = i.user_id
+        ), firsts AS (
+            SELECT DISTINCT ON (user_id) user_id, ord FROM input
+            WHERE user_id NOT IN (SELECT user_id FROM held)
+            ORDER BY user_id, ord
+        ), chosen AS (
+            SELECT user_id, ord FROM firsts ORDER BY ord
+            LIMIT coalesce((SELECT remaining_amount FROM stock), 0)
+        ), inserted AS (
+            INSERT INTO claims (user_id, coupon_name)
+            SELECT user_id, $1 FROM chosen ORDER BY ord
+            RETURNING id, user_id, claimed_at
+        ), decremented AS (
+            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM inserted)
+            WHERE name = $1 AND EXISTS (SELECT 1 FROM inserted)
+        )
+        SELECT (SELECT remaining_amount FROM locked) AS remaining,
+               EXISTS (SELECT 1 FROM stock) AS "consistent!",
+               ARRAY(SELECT user_id FROM held) AS "held!",
+               ARRAY(SELECT user_id FROM inserted ORDER BY id) AS "granted!",
+               ARRAY(SELECT claimed_at FROM inserted ORDER BY id) AS "granted_at!"
+        "#,
+        coupon_name,
+        user_ids
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Takes the coupon's row lock for the rest of `tx` and returns its stock, `None` if no such
+/// coupon. Every later statement of the transaction sees all claims committed before the lock.
+///
+/// It also makes this transaction's COMMIT asynchronous (`synchronous_commit = off`, for this
+/// transaction only): COMMIT then returns, and releases the row lock, without waiting for the WAL
+/// flush, so the next batch can take the lock while this one's flush is under way. The caller
+/// must not report the outcome before [`wait_durable`] returns.
+#[tracing::instrument(skip(tx))]
+pub async fn lock_coupon_async_commit(
+    tx: &mut PgConnection,
+    coupon_name: &str,
+) -> Result<Option<i32>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT remaining_amount, set_config('synchronous_commit', 'off', true) AS "setting!"
+           FROM coupons WHERE name = $1 FOR UPDATE"#,
+        coupon_name
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|r| r.remaining_amount))
+}
+
+/// Returns once everything committed before the call is durable (flushed WAL).
+///
+/// WAL is flushed in order, so a flush that covers the current insert position covers every
+/// earlier commit. When the flush position is already there this costs one round trip; otherwise
+/// the statement takes a transaction id, so its own synchronous COMMIT waits for the flush
+/// (concurrent callers share one flush: group commit).
+#[tracing::instrument(skip(db))]
+pub async fn wait_durable(db: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN '0'
+                       ELSE pg_current_xact_id()::text END AS "xid!""#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}
+
+/// Which of `user_ids` already hold `coupon_name`.
+#[tracing::instrument(skip(tx, user_ids), fields(users = user_ids.len()))]
+pub async fn holders(
+    tx: &mut PgConnection,
+    coupon_name: &str,
+    user_ids: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT user_id FROM claims WHERE coupon_name = $1 AND user_id = ANY($2)",
+        coupon_name,
+        user_ids
+    )
+    .fetch_all(tx)
+    .await
+}
+
+/// Inserts the granted claims in the given (arrival) order and takes them off the stock, in one
+/// statement. Returns each inserted user with its claim time. The caller holds the row lock.
+#[tracing::instrument(skip(tx, user_ids), fields(users = user_ids.len()))]
+pub async fn insert_many(
+    tx: &mut PgConnection,
+    coupon_name: &str,
+    user_ids: &[String],
+) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        WITH granted AS (
+            INSERT INTO claims (user_id, coupon_name)
+            SELECT u.user_id, $1 FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)
+            ORDER BY u.ord
+            RETURNING user_id, claimed_at
+        ), stock AS (
+            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM granted)
+            WHERE name = $1
+        )
+        SELECT user_id AS "user_id!", claimed_at AS "claimed_at!" FROM granted
+        "#,
+        coupon_name,
+        user_ids
+    )
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.user_id, r.claimed_at))
+        .collect())
+}

@@ -1,0 +1,149 @@
+//! The batched engine's database path, including the race with another process.
+
+use server::{
+    claims::{ClaimEngine, ClaimError},
+    config::EngineMode,
+    db,
+};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// Another "process": locks the coupon and claims it for `user`, without committing yet.
+async fn other_process_claims(
+    pool: &PgPool,
+    coupon: &str,
+    user: &str,
+) -> Transaction<'static, Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM coupons WHERE name = $1 FOR UPDATE")
+        .bind(coupon)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO claims (user_id, coupon_name) VALUES ($1, $2)")
+        .bind(user)
+        .bind(coupon)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE coupons SET remaining_amount = remaining_amount - 1 WHERE name = $1")
+        .bind(coupon)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
+/// Waits until `n` sessions of this database wait for a lock.
+async fn until_lock_waiters(pool: &PgPool, n: i64) {
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
+    db::coupons::insert(&pool, "B", 2).await.unwrap();
+    sqlx::query("INSERT INTO claims (user_id, coupon_name) VALUES ('held', 'B')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE coupons SET remaining_amount = 1 WHERE name = 'B'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let users: Vec<String> = ["x", "held", "x", "y"].map(String::from).to_vec();
+    let attempt = db::batches::settle_batch(&pool, "B", &users).await.unwrap();
+    assert_eq!((attempt.remaining, attempt.consistent), (Some(1), true));
+    assert_eq!(attempt.held, vec!["held"]);
+    assert_eq!(attempt.granted, vec!["x"]);
+    db::batches::wait_durable(&pool).await.unwrap();
+    let coupon = db::coupons::find_with_claimers(&pool, "B")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (coupon.remaining_amount, coupon.claimed_by),
+        (0, vec!["held".to_string(), "x".to_string()])
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn async_commit_stays_inside_the_batch_transaction(pool: PgPool) {
+    db::coupons::insert(&pool, "S", 1).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    db::batches::lock_coupon_async_commit(&mut tx, "S")
+        .await
+        .unwrap();
+    let inside: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let after: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!((inside.as_str(), after.as_str()), ("off", "on"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_batch_that_waited_for_another_process_does_not_trust_its_snapshot(pool: PgPool) {
+    db::coupons::insert(&pool, "RACE", 2).await.unwrap();
+    let other = other_process_claims(&pool, "RACE", "alice").await;
+    let users: Vec<String> = ["alice", "bob", "carol"].map(String::from).to_vec();
+    let batch = tokio::spawn({
+        let pool = pool.clone();
+        async move { db::batches::settle_batch(&pool, "RACE", &users).await }
+    });
+    until_lock_waiters(&pool, 1).await;
+    other.commit().await.unwrap();
+    let attempt = batch.await.unwrap().unwrap();
+    assert!(!attempt.consistent, "{attempt:?}");
+    assert!(attempt.granted.is_empty(), "{attempt:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
+    db::coupons::insert(&pool, "RACE", 2).await.unwrap();
+    let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
+    let other = other_process_claims(&pool, "RACE", "alice").await;
+    let claims: Vec<_> = ["alice", "bob", "carol"]
+        .into_iter()
+        .map(|user| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.claim(user, "RACE").await })
+        })
+        .collect();
+    until_lock_waiters(&pool, 1).await;
+    other.commit().await.unwrap();
+    let mut results = Vec::new();
+    for claim in claims {
+        results.push(claim.await.unwrap());
+    }
+    assert!(
+        matches!(results[0], Err(ClaimError::AlreadyClaimed)),
+        "{:?}",
+        results[0]
+    );
+    let granted = results[1..].iter().filter(|r| r.is_ok()).count();
+    let sold_out = results[1..]
+        .iter()
+        .filter(|r| matches!(r, Err(ClaimError::SoldOut)))
+        .count();
+    assert_eq!((granted, sold_out), (1, 1), "{results:?}");
+    let coupon = db::coupons::find_with_claimers(&pool, "RACE")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((coupon.remaining_amount, coupon.claimed_by.len()), (0, 2));
+}
