@@ -1,5 +1,5 @@
 # The two commands of the README are `make run` and `make test`; each installs what is missing.
-.PHONY: setup run test lint fmt bench
+.PHONY: setup run test lint fmt bench bench-profile
 
 setup:
 	@scripts/setup.sh
@@ -18,3 +18,6 @@ fmt:
 
 bench: setup
 	@scripts/bench.sh
+
+bench-profile: setup
+	@BENCH_MODES=batched BENCH_CONNECTIONS=256 BENCH_PROFILE=1 scripts/bench.sh

@@ -9,6 +9,9 @@
 #
 # Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
+# BENCH_PROFILE=1 also records a system-wide perf profile of each hot run and prints where the
+# CPU time goes (by process, then the server's hottest functions). `make bench-profile` does that
+# for the batched engine at 256 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -65,10 +68,24 @@ run() { # mode label coupon conns seconds script
      awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null; sleep 0.2
    done) >"$work/rss" &
   local sampler=$!
+  local perf_pid=""
+  if [ -n "${BENCH_PROFILE:-}" ] && [ "$label" = hot ]; then
+    perf record -a -g -F 499 -o "$work/perf-$mode-$conns.data" -- sleep "$secs" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   out=$(BENCH_COUPON=$coupon BENCH_RUN="$label-$conns" wrk -t"$threads" -c"$conns" -d"${secs}s" \
         --timeout 10s -s "scripts/bench/$script" "$url" | grep '^RESULT')
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   peak=$(sort -n "$work/rss" | tail -1)
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid" || true
+    echo "== perf: CPU samples by process ($mode, $conns connections) =="
+    perf report -i "$work/perf-$mode-$conns.data" --sort comm --stdio -g none 2>/dev/null |
+      grep -E '^ +[0-9]' | head -8 || true
+    echo "== perf: the server's hottest functions (self time, % of all samples) =="
+    perf report -i "$work/perf-$mode-$conns.data" --pid "$server_pid" --no-children --sort dso,sym \
+      --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25 || true
+  fi
   echo -e "$mode\t$label\t$coupon\t$conns\t${peak:-0}\t$out" >>"$results"
   log "$mode $label c=$conns: $out rss_kb=${peak:-0}"
 }

@@ -19,6 +19,7 @@ need_pkgs=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_pkgs+=(postgresql-15)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 command -v wrk >/dev/null || need_pkgs+=(wrk)
+command -v perf >/dev/null || need_pkgs+=(linux-perf)
 command -v runuser >/dev/null || need_pkgs+=(util-linux)
 if ((${#need_pkgs[@]})); then
   log "apt-get install ${need_pkgs[*]}"
