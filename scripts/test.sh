@@ -28,11 +28,11 @@ DATABASE_URL=$check_url cargo sqlx prepare --workspace --check -- --all-targets
 log "cargo test -p app --features ssr"
 cargo test -p app --features ssr
 
-log "cargo test -p server (claim engine: per-request)"
-CLAIM_ENGINE=per-request cargo test -p server
+log "cargo test -p server (claim engine: batched, the default)"
+CLAIM_ENGINE=batched cargo test -p server
 
 # Further engine modes run the tests that exercise the claim path.
-for mode in ${EXTRA_ENGINE_MODES-batched}; do
+for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
   CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract
 done

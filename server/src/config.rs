@@ -37,7 +37,7 @@ pub struct Config {
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
     /// Claim engine strategy.
-    #[arg(long, env = "CLAIM_ENGINE", value_enum, default_value = "per-request")]
+    #[arg(long, env = "CLAIM_ENGINE", value_enum, default_value = "batched")]
     pub claim_engine: EngineMode,
     /// Most claims settled in one transaction by the batched engine.
     #[arg(long, env = "CLAIM_BATCH_MAX", default_value_t = 512)]

@@ -100,11 +100,8 @@ async fn the_schema_refuses_an_oversell_even_without_the_engine(pool: PgPool) {
 }
 
 #[test]
-fn default_mode_is_per_request() {
+fn default_mode_is_batched() {
     if std::env::var_os("CLAIM_ENGINE").is_none() {
-        assert_eq!(
-            Config::for_database("x").claim_engine,
-            EngineMode::PerRequest
-        );
+        assert_eq!(Config::for_database("x").claim_engine, EngineMode::Batched);
     }
 }
