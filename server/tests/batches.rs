@@ -80,6 +80,10 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
 async fn async_commit_stays_inside_the_batch_transaction(pool: PgPool) {
     db::coupons::insert(&pool, "S", 1).await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET synchronous_commit = on")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
     let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
     db::batches::lock_coupon_async_commit(&mut tx, "S")
         .await
