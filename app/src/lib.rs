@@ -7,6 +7,7 @@
 pub mod api_types;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod live;
 mod pages;
 pub mod server_fns;
 pub mod validation;

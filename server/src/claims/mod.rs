@@ -8,7 +8,7 @@ mod per_request;
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
 
-use crate::config::EngineMode;
+use crate::{config::EngineMode, live::LiveHub};
 
 /// Why a claim did not succeed. The order of checks is: not found, already claimed, sold out.
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +31,23 @@ pub enum ClaimError {
 pub struct ClaimEngine {
     pool: PgPool,
     mode: EngineMode,
+    live: Option<LiveHub>,
 }
 
 impl ClaimEngine {
     /// An engine of the given strategy on `pool`.
     pub fn new(pool: PgPool, mode: EngineMode) -> Self {
-        Self { pool, mode }
+        Self {
+            pool,
+            mode,
+            live: None,
+        }
+    }
+
+    /// Tells `live` about every successful claim (see [`Self::tell_live`]).
+    pub fn with_live(mut self, live: LiveHub) -> Self {
+        self.live = Some(live);
+        self
     }
 
     /// The strategy in use.
@@ -53,9 +64,21 @@ impl ClaimEngine {
         let result = match self.mode {
             EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
         };
+        if result.is_ok() {
+            self.tell_live(coupon_name);
+        }
         result.map_err(|e| match e {
             ClaimError::Database(db) if crate::db::is_overloaded(&db) => ClaimError::Unavailable,
             other => other,
         })
+    }
+
+    /// Live dashboards: marks the coupon dirty in the hub, nothing more. No I/O and no NOTIFY
+    /// here: the hub's publisher re-reads and announces at a bounded rate, so dashboards never
+    /// slow a claim down.
+    fn tell_live(&self, coupon_name: &str) {
+        if let Some(live) = &self.live {
+            live.changed(coupon_name);
+        }
     }
 }

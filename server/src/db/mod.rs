@@ -2,6 +2,7 @@
 
 pub mod claims;
 pub mod coupons;
+pub mod live;
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod attack;
+pub mod sse;
 
 use std::net::SocketAddr;
 
