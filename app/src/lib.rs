@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
             >
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::HomePage />
+                    <Route path=StaticSegment("live") view=live::LivePage />
                 </Routes>
             </main>
         </Router>
