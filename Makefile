@@ -1,5 +1,5 @@
 # The two commands of the README are `make run` and `make test`; each installs what is missing.
-.PHONY: setup run test lint fmt
+.PHONY: setup run test lint fmt bench-live
 
 setup:
 	@scripts/setup.sh
@@ -15,3 +15,7 @@ lint: setup
 
 fmt:
 	cargo fmt --all
+
+# 5,000 SSE subscribers on one release server while claims run: memory and latency (README).
+bench-live: setup
+	@scripts/bench-live.sh

@@ -140,3 +140,89 @@ impl SoldOutEvent {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_800_000_000_000 + ms).unwrap()
+    }
+
+    fn claimer(user: &str, ms: i64) -> Claimer {
+        Claimer {
+            user_id: user.into(),
+            claimed_at: at(ms),
+        }
+    }
+
+    fn fresh(amount: i32) -> LiveCoupon {
+        LiveCoupon {
+            name: "C".into(),
+            amount,
+            remaining_amount: amount,
+            claimed: 0,
+            first_claim_at: None,
+            last_claim_at: None,
+            newest_claimers: vec![],
+        }
+    }
+
+    #[test]
+    fn events_applied_in_order_reach_the_sold_out_state() {
+        let mut c = fresh(3);
+        c.apply_stock(&StockEvent {
+            name: "C".into(),
+            amount: 3,
+            remaining_amount: 1,
+            claimed: 2,
+        });
+        c.apply_claims(
+            &ClaimsEvent {
+                name: "C".into(),
+                claimers: vec![claimer("b", 20), claimer("a", 10)],
+            },
+            2,
+        );
+        assert_eq!(c.remaining_amount, 1);
+        assert_eq!(c.first_claim_at, Some(at(10)));
+        c.apply_claims(
+            &ClaimsEvent {
+                name: "C".into(),
+                claimers: vec![claimer("c", 1510)],
+            },
+            2,
+        );
+        let users: Vec<_> = c
+            .newest_claimers
+            .iter()
+            .map(|x| x.user_id.as_str())
+            .collect();
+        assert_eq!(users, ["c", "b"], "newest first, at most `keep`");
+        c.apply_sold_out(&SoldOutEvent {
+            name: "C".into(),
+            first_claim_at: at(10),
+            sold_out_at: at(1510),
+            sell_out_ms: 1500,
+        });
+        assert!(c.sold_out());
+        assert_eq!((c.claimed, c.sell_out_ms()), (3, Some(1500)));
+        assert_eq!(SoldOutEvent::of(&c).map(|s| s.sell_out_ms), Some(1500));
+    }
+
+    #[test]
+    fn an_older_or_foreign_stock_event_is_ignored() {
+        let mut c = fresh(10);
+        let stock = |name: &str, claimed: i64| StockEvent {
+            name: name.into(),
+            amount: 10,
+            remaining_amount: 10 - claimed as i32,
+            claimed,
+        };
+        c.apply_stock(&stock("C", 5));
+        c.apply_stock(&stock("C", 4));
+        c.apply_stock(&stock("OTHER", 9));
+        assert_eq!((c.claimed, c.remaining_amount), (5, 5));
+        assert_eq!(c.sell_out_ms(), None);
+    }
+}

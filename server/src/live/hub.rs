@@ -126,6 +126,15 @@ impl LiveHub {
         }
     }
 
+    /// Puts back a round that failed, so the next round does its work again.
+    pub fn retry(&self, round: Round) {
+        let mut dirty = lock(&self.inner.dirty);
+        dirty.local.extend(round.announce);
+        dirty.remote.extend(round.refresh);
+        drop(dirty);
+        self.inner.wake.notify_one();
+    }
+
     /// Subscribes to one coupon, seeding the hub with `fresh` (just read) if it is newer.
     pub fn subscribe(&self, fresh: LiveCoupon) -> watch::Receiver<Arc<LiveCoupon>> {
         let mut coupons = lock(&self.inner.coupons);

@@ -38,9 +38,7 @@ pub async fn run(
         let round = hub.take_round();
         if let Err(e) = publish(&hub, &pool, &instance, &round).await {
             tracing::warn!(error = %e, "live refresh failed; retrying");
-            for name in round.announce.iter().chain(&round.refresh) {
-                hub.changed_elsewhere(name);
-            }
+            hub.retry(round);
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(ERROR_PAUSE) => {}
