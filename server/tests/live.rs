@@ -199,3 +199,14 @@ async fn shutdown_ends_100_open_streams_within_5_seconds(pool: PgPool) {
         assert!(matches!(end, Ok(None)), "a stream stayed open: {end:?}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_idle_stream_gets_keep_alive_comments(pool: PgPool) {
+    let app = common::spawn_with(&pool, |c| c.live_keepalive_secs = 1).await;
+    app.create("IDLE", 1).await;
+    let mut sse = SseReader::connect(&events_url(&app.base, "IDLE"), None).await;
+    assert_eq!(sse.next_within(WAIT).await.event, "snapshot");
+    assert!(sse.until_comment(Duration::from_secs(3)).await.is_empty());
+    assert!(sse.until_comment(Duration::from_secs(3)).await.is_empty());
+    assert_eq!(sse.comments, 2);
+}

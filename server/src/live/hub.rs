@@ -261,6 +261,18 @@ mod tests {
     }
 
     #[test]
+    fn a_subscriber_that_never_reads_holds_only_the_newest_state() {
+        let hub = LiveHub::default();
+        let stuck = hub.subscribe(coupon("A", 0));
+        // Publishing never waits for a reader and nothing accumulates: one slot per coupon.
+        for claimed in 1..=10_000 {
+            hub.publish(vec![coupon("A", claimed)]);
+        }
+        assert!(stuck.has_changed().unwrap());
+        assert_eq!(stuck.borrow().claimed, 10_000);
+    }
+
+    #[test]
     fn prune_drops_unwatched_channels() {
         let hub = LiveHub::default();
         let rx = hub.subscribe(coupon("A", 0));

@@ -16,6 +16,8 @@ pub struct SseEvent {
 pub struct SseReader {
     pub response: reqwest::Response,
     buf: String,
+    /// Comment-only blocks (keep-alives) read so far.
+    pub comments: usize,
 }
 
 impl SseReader {
@@ -32,22 +34,50 @@ impl SseReader {
         Self {
             response,
             buf: String::new(),
+            comments: 0,
         }
     }
 
     /// The next event (comments skipped); `None` when the stream ended.
     pub async fn next(&mut self) -> Option<SseEvent> {
         loop {
+            if let Some(event) = self.next_block().await? {
+                return Some(event);
+            }
+        }
+    }
+
+    /// The next block: `Some(event)`, or `None` for a comment; `None` outside when it ended.
+    async fn next_block(&mut self) -> Option<Option<SseEvent>> {
+        loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
-                if let Some(event) = parse(&block) {
-                    return Some(event);
+                match parse(&block) {
+                    Some(event) => return Some(Some(event)),
+                    None if block.starts_with(':') => {
+                        self.comments += 1;
+                        return Some(None);
+                    }
+                    None => continue,
                 }
-                continue;
             }
             let chunk = self.response.chunk().await.ok()??;
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+
+    /// Reads until a keep-alive comment arrives, within `limit`; returns the events read meanwhile.
+    pub async fn until_comment(&mut self, limit: Duration) -> Vec<SseEvent> {
+        let mut events = Vec::new();
+        let read = async {
+            while let Some(event) = self.next_block().await.expect("stream ended") {
+                events.push(event);
+            }
+        };
+        tokio::time::timeout(limit, read)
+            .await
+            .expect("no keep-alive comment in time");
+        events
     }
 
     /// The next event within `limit`, panicking otherwise.
