@@ -31,6 +31,12 @@ test("the dashboard follows 300 concurrent claims to sold out without reload", a
   const html = await (await request.get(`/live?coupon=${encodeURIComponent(name)}`)).text();
   expect(html).toMatch(/data-testid="remaining"[^>]*>199</);
 
+  const errors: string[] = [];
+  // Hydration or stream errors would show here (the site has no favicon: that 404 is not one).
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(`${m.text()} ${m.location().url}`);
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`/live?coupon=${encodeURIComponent(name)}`);
   const live = panel(page, name);
   await expect(live.getByTestId("remaining")).toHaveText("199");
@@ -49,6 +55,26 @@ test("the dashboard follows 300 concurrent claims to sold out without reload", a
   await expect(live.getByRole("list", { name: "Newest claimers" }).getByRole("listitem")).toHaveCount(10);
   await expect(live.getByRole("listitem").filter({ hasText: /^buyer-\d+/ }).first()).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("same page");
+  expect(errors).toEqual([]);
+});
+
+test("picking another coupon on /live switches the live panel", async ({ page, request }) => {
+  const first = `E2E_PICK_A_${Date.now()}`;
+  const second = `E2E_PICK_B 🎉 ${Date.now()}`;
+  await createCoupon(request, first, 5);
+  await createCoupon(request, second, 7);
+  await page.goto(`/live?coupon=${encodeURIComponent(first)}`);
+  await expect(page.locator("main[data-hydrated=true]")).toBeAttached();
+  await expect(panel(page, first).getByRole("status")).toHaveText("Live");
+
+  await page.getByRole("navigation", { name: "Coupons" }).getByRole("link", { name: second }).click();
+  const live = panel(page, second);
+  await expect(live.getByRole("status")).toHaveText("Live");
+  await expect(live.getByTestId("remaining")).toHaveText("7");
+  await expect(panel(page, first)).toHaveCount(0);
+  expect(await claimAll(request, second, ["picker"])).toEqual([200]);
+  await expect(live.getByTestId("remaining")).toHaveText("6");
+  await expect(live.getByRole("list", { name: "Newest claimers" })).toContainText("picker");
 });
 
 // A server process of our own, so the test can stop and restart it on the same port.

@@ -1,10 +1,10 @@
-//! `/live`: the dashboard. Lists the coupons and shows the live panel of one
+//! `/live`: the dashboard. Lists the coupons and shows the [`LivePanel`] of one
 //! (`/live?coupon=NAME`, the newest coupon by default).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{LiveCouponView, encode, fns::live_coupons};
+use super::{LivePanel, encode, fns::live_coupons};
 
 /// The live dashboard page.
 #[component]
@@ -29,12 +29,12 @@ pub fn LivePage() -> impl IntoView {
                         Ok(list) => {
                             let wanted = query.read().get("coupon");
                             let selected = wanted
-                                .and_then(|w| list.iter().find(|c| c.name == w).cloned())
-                                .unwrap_or_else(|| list[0].clone());
+                                .filter(|w| list.iter().any(|c| &c.name == w))
+                                .unwrap_or_else(|| list[0].name.clone());
                             let links = list
                                 .iter()
                                 .map(|c| {
-                                    let current = (c.name == selected.name).then_some("page");
+                                    let current = (c.name == selected).then_some("page");
                                     view! {
                                         <li>
                                             <a
@@ -53,7 +53,7 @@ pub fn LivePage() -> impl IntoView {
                                     <nav aria-label="Coupons">
                                         <ul class="space-y-1 text-sm">{links}</ul>
                                     </nav>
-                                    <LiveCouponView initial=selected />
+                                    <LivePanel name=selected />
                                 </div>
                             }
                                 .into_any()
