@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::api_types::CouponSummary;
+use crate::{api_types::CouponSummary, live::LiveCoupon};
 
 /// Reads and writes the admin UI needs. Errors are already logged by the implementation and
 /// carry only a sentence safe to show to a user.
@@ -13,6 +13,8 @@ use crate::api_types::CouponSummary;
 pub trait AdminBackend: Send + Sync + 'static {
     /// Every coupon, newest first.
     async fn list_coupons(&self) -> Result<Vec<CouponSummary>, String>;
+    /// Live state of the named coupon (none if unknown), or of every coupon when `None`.
+    async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, String>;
 }
 
 /// The form in which the backend travels through Leptos context.

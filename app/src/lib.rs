@@ -7,6 +7,7 @@
 pub mod api_types;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod live;
 mod pages;
 pub mod server_fns;
 pub mod validation;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
             >
                 <Routes fallback=pages::NotFound>
                     <Route path=StaticSegment("") view=pages::HomePage />
+                    <Route path=StaticSegment("live") view=live::LivePage />
                 </Routes>
             </main>
         </Router>

@@ -45,6 +45,15 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger bodies get a 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Live dashboard: the publisher's refresh round in ms (bounds re-reads and NOTIFYs).
+    #[arg(long, env = "LIVE_REFRESH_MS", default_value_t = 50)]
+    pub live_refresh_ms: u64,
+    /// Live dashboard: the most often one SSE subscriber gets an update, in ms.
+    #[arg(long, env = "LIVE_COALESCE_MS", default_value_t = 100)]
+    pub live_coalesce_ms: u64,
+    /// Live dashboard: seconds between SSE keep-alive comments.
+    #[arg(long, env = "LIVE_KEEPALIVE_SECS", default_value_t = 15)]
+    pub live_keepalive_secs: u64,
     /// The Leptos runtime options file.
     #[arg(long, env = "LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
@@ -54,6 +63,15 @@ impl Config {
     /// The wait for a pooled connection as a `Duration`.
     pub fn db_acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+
+    /// The live dashboard's settings.
+    pub fn live_settings(&self) -> crate::live::LiveSettings {
+        crate::live::LiveSettings {
+            refresh: Duration::from_millis(self.live_refresh_ms),
+            coalesce: Duration::from_millis(self.live_coalesce_ms),
+            keep_alive: Duration::from_secs(self.live_keepalive_secs),
+        }
     }
 
     /// A configuration for tests and tools: defaults plus the given database.

@@ -4,6 +4,7 @@ pub mod api;
 pub mod claims;
 pub mod config;
 pub mod db;
+pub mod live;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

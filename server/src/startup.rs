@@ -23,7 +23,7 @@ use crate::{
     api,
     claims::ClaimEngine,
     config::{Config, leptos_options},
-    db,
+    db, live,
     state::AppState,
     ui_backend::DbBackend,
 };
@@ -56,6 +56,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let options = leptos_options(&config.leptos_config)?;
         let shutdown = CancellationToken::new();
+        let live = live::start(&pool, config.live_settings(), &shutdown);
         let state = AppState {
             leptos_options: options,
             engine: ClaimEngine::new(
@@ -63,9 +64,11 @@ impl Application {
                 config.claim_engine,
                 config.claim_batch_max,
                 shutdown.clone(),
-            ),
+            )
+            .with_live(live.clone()),
             pool,
             shutdown: shutdown.clone(),
+            live,
         };
         let router = router(state, &config);
         Ok(Self {

@@ -5,7 +5,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::claims::ClaimEngine;
+use crate::{claims::ClaimEngine, live::LiveHub};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -15,4 +15,6 @@ pub struct AppState {
     pub engine: ClaimEngine,
     /// Cancelled when the server stops, so long-lived responses (SSE) can end.
     pub shutdown: CancellationToken,
+    /// The newest stock of watched coupons, for the SSE streams.
+    pub live: LiveHub,
 }

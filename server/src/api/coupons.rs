@@ -14,7 +14,7 @@ use super::{
     ApiError,
     extract::{ApiJson, ApiPath, validated},
 };
-use crate::{claims::ClaimEngine, db};
+use crate::{claims::ClaimEngine, db, live::LiveHub};
 
 /// Characters escaped in a path segment: all but RFC 3986 "unreserved" ones.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -26,6 +26,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// `POST /api/coupons`: 201 with the coupon and its Location.
 pub async fn create(
     State(pool): State<PgPool>,
+    State(live): State<LiveHub>,
     ApiJson(body): ApiJson<NewCoupon>,
 ) -> Result<impl IntoResponse, ApiError> {
     let body = validated(body)?;
@@ -41,6 +42,8 @@ pub async fn create(
                 e.into()
             }
         })?;
+    // Dashboards of all coupons show the new one (on every process, via the live publisher).
+    live.changed(&created.name);
     let location = format!(
         "/api/coupons/{}",
         utf8_percent_encode(&created.name, PATH_SEGMENT)

@@ -2,6 +2,7 @@
 
 mod coupons;
 mod error;
+mod events;
 mod extract;
 
 pub use error::ApiError;
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
             post(coupons::claim).get(coupons::get_named_claim),
         )
         .route("/coupons/{name}", get(coupons::get))
+        .route("/coupons/{name}/events", get(events::coupon))
+        .route("/events", get(events::all))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

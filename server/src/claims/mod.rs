@@ -14,7 +14,7 @@ use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::EngineMode;
+use crate::{config::EngineMode, live::LiveHub};
 
 /// Why a claim did not succeed. The order of checks is: not found, already claimed, sold out.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,7 @@ pub struct ClaimEngine {
     pool: PgPool,
     mode: EngineMode,
     batcher: Arc<batched::Batcher>,
+    live: Option<LiveHub>,
 }
 
 impl ClaimEngine {
@@ -49,7 +50,14 @@ impl ClaimEngine {
             pool,
             mode,
             batcher,
+            live: None,
         }
+    }
+
+    /// Tells `live` about every successful claim (see [`Self::tell_live`]).
+    pub fn with_live(mut self, live: LiveHub) -> Self {
+        self.live = Some(live);
+        self
     }
 
     /// The strategy in use.
@@ -67,6 +75,9 @@ impl ClaimEngine {
             EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
             EngineMode::Batched => self.batcher.claim(user_id, coupon_name).await,
         };
+        if result.is_ok() {
+            self.tell_live(coupon_name);
+        }
         result.map_err(|e| match e {
             ClaimError::Database(db) if crate::db::is_overloaded(&db) => {
                 tracing::warn!(
@@ -76,5 +87,14 @@ impl ClaimEngine {
             }
             other => other,
         })
+    }
+
+    /// Live dashboards: marks the coupon dirty in the hub, nothing more. No I/O and no NOTIFY
+    /// here: the hub's publisher re-reads and announces at a bounded rate, so dashboards never
+    /// slow a claim down.
+    fn tell_live(&self, coupon_name: &str) {
+        if let Some(live) = &self.live {
+            live.changed(coupon_name);
+        }
     }
 }

@@ -3,6 +3,7 @@
 pub mod batches;
 pub mod claims;
 pub mod coupons;
+pub mod live;
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
 

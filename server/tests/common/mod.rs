@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod attack;
+pub mod sse;
 
 use std::net::SocketAddr;
 
@@ -23,11 +24,17 @@ pub struct TestApp {
 /// Starts the app on `pool`'s database, with the engine named by CLAIM_ENGINE (default
 /// per-request) and a pool large enough for the attack tests.
 pub async fn spawn(pool: &PgPool) -> TestApp {
+    spawn_with(pool, |_| {}).await
+}
+
+/// [`spawn`] with the configuration changed by `tweak` first.
+pub async fn spawn_with(pool: &PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
     server::telemetry::init("warn");
     let _ = rlimit::increase_nofile_limit(16_384);
     let mut config = Config::for_database("unused");
     config.db_pool_size = 32;
     config.db_acquire_timeout_ms = 30_000;
+    tweak(&mut config);
     // Its own pool on the same database, as a second server process would have.
     let app_pool = PgPoolOptions::new()
         .max_connections(config.db_pool_size)

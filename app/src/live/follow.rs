@@ -1,0 +1,84 @@
+//! Browser only: connects a panel's signals to its coupon's SSE stream.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+use super::{
+    ClaimsEvent, LiveCoupon, SoldOutEvent, StockEvent,
+    client::LiveStream,
+    event,
+    panel::{CLAIMERS_SHOWN, Connection},
+};
+
+/// Streams `name`'s events into the signals until the panel is dropped.
+pub fn follow(
+    name: &str,
+    state: RwSignal<LiveCoupon>,
+    connection: RwSignal<Connection>,
+    rate: RwSignal<Vec<u32>>,
+) {
+    let url = format!("/api/coupons/{}/events", super::encode(name));
+    let stream = LiveStream::open(
+        url,
+        move |kind, data| apply(kind, data, state, connection, rate),
+        move || connection.set(Connection::Reconnecting),
+    );
+    // The stream lives in the browser's one thread; the wrapper only satisfies on_cleanup.
+    let stream = SendWrapper::new(stream);
+    on_cleanup(move || drop(stream));
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            rate.update(|r| {
+                r.remove(0);
+                r.push(0);
+            })
+        },
+        Duration::from_secs(1),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+}
+
+fn apply(
+    kind: &str,
+    data: &str,
+    state: RwSignal<LiveCoupon>,
+    connection: RwSignal<Connection>,
+    rate: RwSignal<Vec<u32>>,
+) {
+    match kind {
+        event::SNAPSHOT => {
+            if let Ok(fresh) = serde_json::from_str::<LiveCoupon>(data) {
+                state.set(fresh);
+                connection.set(Connection::Live);
+            }
+        }
+        event::STOCK => {
+            if let Ok(stock) = serde_json::from_str::<StockEvent>(data) {
+                let before = state.with_untracked(|s| s.claimed);
+                state.update(|s| s.apply_stock(&stock));
+                let new = u32::try_from(stock.claimed - before).unwrap_or(0);
+                if new > 0 {
+                    rate.update(|r| {
+                        if let Some(now) = r.last_mut() {
+                            *now += new;
+                        }
+                    });
+                }
+            }
+        }
+        event::CLAIMS => {
+            if let Ok(claims) = serde_json::from_str::<ClaimsEvent>(data) {
+                state.update(|s| s.apply_claims(&claims, CLAIMERS_SHOWN));
+            }
+        }
+        event::SOLD_OUT => {
+            if let Ok(sold) = serde_json::from_str::<SoldOutEvent>(data) {
+                state.update(|s| s.apply_sold_out(&sold));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,169 @@
+//! `LivePanel`: one coupon's live stock. Rendered on the server from the current state, then the
+//! SSE stream (after hydration) keeps it moving.
+
+use leptos::prelude::*;
+
+use super::{LiveCoupon, fns::live_coupons};
+
+/// Seconds of history in the claims-per-second chart.
+pub const RATE_WINDOW: usize = 60;
+/// Newest claimers shown.
+pub const CLAIMERS_SHOWN: usize = 10;
+
+/// The state of the connection to the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+/// The live panel of the coupon `name`, loading its current state itself (for a coupon page).
+#[component]
+pub fn LivePanel(#[prop(into)] name: String) -> impl IntoView {
+    let state = Resource::new(move || name.clone(), |n| live_coupons(Some(n)));
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading live stock…"</p> }>
+            {move || {
+                state
+                    .get()
+                    .map(|r| match r.map(|mut v| v.pop()) {
+                        Ok(Some(coupon)) => view! { <LiveCouponView initial=coupon /> }.into_any(),
+                        Ok(None) => view! { <p role="alert">"No coupon has this name."</p> }.into_any(),
+                        Err(_) => {
+                            view! {
+                                <p role="alert" class="rounded-md bg-red-50 p-4 text-red-800">
+                                    "The live stock could not be loaded. Try again in a moment."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// The panel for a coupon whose state is already known (e.g. from the `/live` board).
+#[component]
+pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
+    let name = initial.name.clone();
+    let state = RwSignal::new(initial);
+    let connection = RwSignal::new(Connection::Connecting);
+    let rate = RwSignal::new(vec![0u32; RATE_WINDOW]);
+    #[cfg(feature = "hydrate")]
+    super::follow::follow(&name, state, connection, rate);
+
+    let remaining = move || state.with(|s| s.remaining_amount);
+    let amount = move || state.with(|s| s.amount);
+    let claimed_pct = move || {
+        state.with(|s| {
+            let pct = 100.0 * s.claimed as f64 / f64::from(s.amount.max(1));
+            format!("{pct:.2}%")
+        })
+    };
+    let sold_out = move || {
+        state.with(|s| {
+            s.sell_out_ms()
+                .map(|ms| format!("Sold out in {:.2} s", ms as f64 / 1000.0))
+        })
+    };
+    let claimers = move || state.with(|s| s.newest_claimers.clone());
+    view! {
+        <section
+            aria-label=format!("Live stock of {name}")
+            class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+        >
+            <header class="flex items-center justify-between gap-4">
+                <h2 class="truncate text-xl font-semibold">{name.clone()}</h2>
+                <ConnectionBadge connection />
+            </header>
+            <p class="mt-4 flex items-baseline gap-2">
+                <span data-testid="remaining" class="text-6xl font-bold tabular-nums">
+                    {remaining}
+                </span>
+                <span class="text-slate-600">"left of " {amount}</span>
+            </p>
+            <div
+                role="progressbar"
+                aria-label="Claimed"
+                aria-valuemin="0"
+                aria-valuemax=amount
+                aria-valuenow=move || state.with(|s| s.claimed)
+                class="mt-4 h-3 w-full overflow-hidden rounded-full bg-slate-200"
+            >
+                <div class="h-full bg-indigo-600 transition-all" style:width=claimed_pct></div>
+            </div>
+            <p class="mt-3 min-h-6 font-medium text-emerald-700">{sold_out}</p>
+            <RateChart rate />
+            <h3 class="mt-4 text-sm font-semibold text-slate-700">"Newest claimers"</h3>
+            <ol aria-label="Newest claimers" class="mt-2 space-y-1 text-sm">
+                <For
+                    each=claimers
+                    key=|c| (c.user_id.clone(), c.claimed_at)
+                    let:claimer
+                >
+                    <li class="flex justify-between gap-4">
+                        <span class="truncate">{claimer.user_id}</span>
+                        <time class="tabular-nums text-slate-500">
+                            {claimer.claimed_at.format("%H:%M:%S%.3f").to_string()}
+                        </time>
+                    </li>
+                </For>
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectionBadge(connection: RwSignal<Connection>) -> impl IntoView {
+    let text = move || match connection.get() {
+        Connection::Connecting => "Connecting…",
+        Connection::Live => "Live",
+        Connection::Reconnecting => "Reconnecting…",
+    };
+    let class = move || match connection.get() {
+        Connection::Live => "rounded-full bg-emerald-100 px-3 py-1 text-sm text-emerald-800",
+        _ => "rounded-full bg-amber-100 px-3 py-1 text-sm text-amber-800",
+    };
+    view! {
+        <span role="status" class=class>
+            {text}
+        </span>
+    }
+}
+
+/// Claims per second over the last minute, as bars (newest on the right).
+#[component]
+fn RateChart(rate: RwSignal<Vec<u32>>) -> impl IntoView {
+    let bars = move || {
+        rate.with(|r| {
+            let max = r.iter().copied().max().unwrap_or(0).max(1) as f64;
+            r.iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let h = 40.0 * f64::from(*n) / max;
+                    view! {
+                        <rect x=i * 4 y=format!("{:.1}", 40.0 - h) width="3" height=format!("{h:.1}") />
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let now = move || rate.with(|r| r.last().copied().unwrap_or(0));
+    view! {
+        <figure class="mt-4">
+            <svg
+                viewBox="0 0 240 40"
+                class="h-10 w-full fill-indigo-400"
+                role="img"
+                aria-label="Claims per second over the last 60 seconds"
+            >
+                {bars}
+            </svg>
+            <figcaption class="text-xs text-slate-500">
+                "Claims per second, last 60 s (now: " {now} ")"
+            </figcaption>
+        </figure>
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The live-dashboard measurement (`make bench-live`): 5,000 concurrent SSE subscribers on one
+# release server process while claims run; prints the server's memory (VmRSS) and the
+# claim-to-event latency p50/p99. Starts its own PostgreSQL (deleted afterwards).
+#   SUBSCRIBERS=5000 CLAIMS=3000 RATE=300 scripts/bench-live.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export SQLX_OFFLINE=true
+
+log() { printf '\033[1;34m[bench-live]\033[0m %s\n' "$*"; }
+
+# Every subscriber is a socket on both ends.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 || true
+log "open files limit: $(ulimit -n)"
+
+log "cargo build --release (server and the load generator)"
+cargo build --release -p server --bin server --example live_load
+
+pg_dir=$(mktemp -d /tmp/coupons-bench-live-pg.XXXXXX)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  scripts/pg.sh stop "$pg_dir"
+  rm -rf "$pg_dir"
+}
+trap cleanup EXIT
+base=$(scripts/pg.sh start "$pg_dir" "$(scripts/free-port.sh)")
+psql -q "$base" -c "CREATE DATABASE bench_live"
+port=$(scripts/free-port.sh)
+
+log "release server on 127.0.0.1:$port"
+LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="${base%/*}/bench_live" LOG_LEVEL=warn \
+  target/release/server &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null && break
+  sleep 0.1
+done
+
+log "${SUBSCRIBERS:-5000} subscribers, ${CLAIMS:-3000} claims at ${RATE:-300}/s"
+timeout 120 target/release/examples/live_load --base "http://127.0.0.1:$port" \
+  --server-pid "$server_pid" --subscribers "${SUBSCRIBERS:-5000}" \
+  --claims "${CLAIMS:-3000}" --rate "${RATE:-300}"

@@ -1,0 +1,165 @@
+//! Building the SSE streams: a snapshot first, then coalesced changes as `stock`, `claims` and
+//! `sold_out` events, ending when the server shuts down.
+
+use std::{collections::VecDeque, sync::Arc, time::Duration};
+
+use app::live::{ClaimsEvent, LiveBoard, LiveCoupon, SoldOutEvent, StockEvent, event};
+use axum::{
+    http::{HeaderName, HeaderValue},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures::{Stream, stream};
+use serde::Serialize;
+use tokio::{sync::watch, time::Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::hub::Board;
+
+/// The stream item: an event, or a serialisation error that ends the stream.
+pub type Item = Result<Event, axum::Error>;
+
+/// A state the streams can follow: how to describe it whole and how to describe a change.
+pub trait Followed: Send + Sync + 'static {
+    /// The events that describe the whole state (on connect).
+    fn snapshot(&self) -> Vec<Item>;
+    /// The events that take a subscriber from `prev` (what it last got) to `self`.
+    fn changes_since(&self, prev: &Self) -> Vec<Item>;
+}
+
+fn event(name: &str, id: i64, data: &impl Serialize) -> Item {
+    Event::default()
+        .event(name)
+        .id(id.to_string())
+        .json_data(data)
+}
+
+/// The events from `prev` to `next` for one coupon, with the coupon's event id.
+fn coupon_changes(prev: Option<&LiveCoupon>, next: &LiveCoupon, id: i64) -> Vec<Item> {
+    let before = prev.map_or(0, |p| p.claimed);
+    let mut out = Vec::new();
+    if prev.is_some() && next.claimed > before {
+        out.push(event(event::STOCK, id, &StockEvent::from(next)));
+        let new = usize::try_from(next.claimed - before).unwrap_or(usize::MAX);
+        let claimers: Vec<_> = next.newest_claimers.iter().take(new).cloned().collect();
+        if !claimers.is_empty() {
+            let claims = ClaimsEvent {
+                name: next.name.clone(),
+                claimers,
+            };
+            out.push(event(event::CLAIMS, id, &claims));
+        }
+    }
+    // Once per stream: stock never comes back, so "was not sold out before" means "not sent".
+    if !prev.is_some_and(LiveCoupon::sold_out)
+        && let Some(sold) = SoldOutEvent::of(next)
+    {
+        out.push(event(event::SOLD_OUT, id, &sold));
+    }
+    out
+}
+
+impl Followed for LiveCoupon {
+    fn snapshot(&self) -> Vec<Item> {
+        let mut out = vec![event(event::SNAPSHOT, self.claimed, self)];
+        out.extend(coupon_changes(None, self, self.claimed));
+        out
+    }
+
+    fn changes_since(&self, prev: &Self) -> Vec<Item> {
+        coupon_changes(Some(prev), self, self.claimed)
+    }
+}
+
+/// The board's event id: the claims of every coupon on it, which only grows.
+fn board_id(board: &Board) -> i64 {
+    board.values().map(|c| c.claimed).sum()
+}
+
+impl Followed for Board {
+    fn snapshot(&self) -> Vec<Item> {
+        let mut coupons: Vec<LiveCoupon> = self.values().map(|c| (**c).clone()).collect();
+        coupons.sort_by(|a, b| b.claimed.cmp(&a.claimed).then_with(|| a.name.cmp(&b.name)));
+        let id = board_id(self);
+        vec![event(event::SNAPSHOT, id, &LiveBoard { coupons })]
+    }
+
+    fn changes_since(&self, prev: &Self) -> Vec<Item> {
+        let id = board_id(self);
+        let mut out = Vec::new();
+        for (name, next) in self {
+            match prev.get(name) {
+                Some(p) if Arc::ptr_eq(p, next) => {}
+                // A coupon new to this board: its stock event carries everything but claimers.
+                None => out.push(event(event::STOCK, id, &StockEvent::from(&**next))),
+                Some(p) => out.extend(coupon_changes(Some(p), next, id)),
+            }
+        }
+        out
+    }
+}
+
+struct Follow<T> {
+    rx: watch::Receiver<Arc<T>>,
+    sent: Arc<T>,
+    queue: VecDeque<Item>,
+    next_at: Instant,
+    every: Duration,
+    shutdown: CancellationToken,
+}
+
+/// Follows `rx`: its current state as a snapshot, then at most one batch of changes per
+/// `every`, always computed from the newest state (older ones are skipped, not queued).
+pub fn follow<T: Followed>(
+    mut rx: watch::Receiver<Arc<T>>,
+    every: Duration,
+    shutdown: CancellationToken,
+) -> impl Stream<Item = Item> + Send + 'static {
+    let sent = rx.borrow_and_update().clone();
+    let start = Follow {
+        queue: sent.snapshot().into(),
+        rx,
+        sent,
+        next_at: Instant::now() + every,
+        every,
+        shutdown,
+    };
+    stream::unfold(start, |mut s| async move {
+        loop {
+            if let Some(item) = s.queue.pop_front() {
+                return Some((item, s));
+            }
+            tokio::select! {
+                _ = s.shutdown.cancelled() => return None,
+                changed = s.rx.changed() => changed.ok()?,
+            }
+            tokio::select! {
+                _ = s.shutdown.cancelled() => return None,
+                _ = tokio::time::sleep_until(s.next_at) => {}
+            }
+            let next = s.rx.borrow_and_update().clone();
+            s.queue.extend(next.changes_since(&s.sent));
+            s.sent = next;
+            s.next_at = Instant::now() + s.every;
+        }
+    })
+}
+
+/// The SSE response: keep-alive comments, and no buffering by proxies (`X-Accel-Buffering`).
+/// `text/event-stream` is never compressed: tower-http's compression skips it by default.
+pub fn respond<S>(stream: S, keep_alive: Duration) -> Response
+where
+    S: Stream<Item = Item> + Send + 'static,
+{
+    let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(keep_alive));
+    (
+        [(
+            HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        )],
+        sse,
+    )
+        .into_response()
+}
