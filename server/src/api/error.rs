@@ -83,7 +83,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let Self::Internal(e) = &self {
-            tracing::error!(error = ?e, "request failed");
+            tracing::error!(error = %format_args!("{e:#}"), "request failed");
         }
         let body = ErrorBody {
             error: self.to_string(),
