@@ -4,9 +4,12 @@
 //! depends on this one, never the other way round: server-only needs (the database) reach the
 //! UI through the [`backend::AdminBackend`] trait that the server provides as context.
 
+pub mod admin_fns;
+pub mod admin_types;
 pub mod api_types;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod components;
 mod pages;
 pub mod server_fns;
 pub mod validation;
@@ -14,7 +17,7 @@ pub mod validation;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -49,12 +52,20 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/coupons.css" />
         <Title text="Coupons" />
         <Router>
+            <components::AdminHeader />
             <main
                 class="mx-auto max-w-5xl px-4 py-8"
                 data-hydrated=move || hydrated.get().to_string()
             >
                 <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::HomePage />
+                    <Route path=StaticSegment("") view=pages::HomePage ssr=SsrMode::Async />
+                    // Async: the whole page waits for the coupon, so an unknown one answers 404.
+                    <Route
+                        path=(StaticSegment("coupons"), ParamSegment("name"))
+                        view=pages::CouponPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("signin") view=pages::SignInPage />
                 </Routes>
             </main>
         </Router>

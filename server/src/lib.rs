@@ -1,9 +1,11 @@
 //! The server: JSON API, claim engine, live updates and server-side rendering of the UI.
 
 pub mod api;
+pub mod auth;
 pub mod claims;
 pub mod config;
 pub mod db;
+mod rpc_status;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

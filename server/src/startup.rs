@@ -7,6 +7,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
     http::HeaderName,
+    middleware::from_fn_with_state,
     routing::get,
 };
 use leptos::prelude::provide_context;
@@ -21,6 +22,7 @@ use tower_http::{
 
 use crate::{
     api,
+    auth::{self, AdminAuth},
     claims::ClaimEngine,
     config::{Config, leptos_options},
     db,
@@ -56,11 +58,18 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let options = leptos_options(&config.leptos_config)?;
         let shutdown = CancellationToken::new();
+        let auth = AdminAuth::from_config(&config)?;
+        if !auth.required() {
+            tracing::warn!(
+                "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
+            );
+        }
         let state = AppState {
             leptos_options: options,
             engine: ClaimEngine::new(pool.clone(), config.claim_engine),
             pool,
             shutdown: shutdown.clone(),
+            auth,
         };
         let router = router(state, &config);
         Ok(Self {
@@ -73,6 +82,11 @@ impl Application {
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The whole router; tests enumerate its routes to check the auth rule of each.
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// Serves until `stop` resolves, then finishes in-flight requests and returns.
@@ -105,8 +119,12 @@ fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .nest("/api", api::router())
         .route("/health", get(api::health))
+        .merge(auth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn(crate::rpc_status::input_errors_are_4xx))
+        // The admin guard runs before routing, so no route (nor the fallback) escapes it.
+        .layer(from_fn_with_state(state.auth.clone(), auth::require_admin))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -5,7 +5,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::claims::ClaimEngine;
+use crate::{auth::AdminAuth, claims::ClaimEngine};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -15,4 +15,12 @@ pub struct AppState {
     pub engine: ClaimEngine,
     /// Cancelled when the server stops, so long-lived responses (SSE) can end.
     pub shutdown: CancellationToken,
+    /// Admin secrets and the session signing key.
+    pub auth: AdminAuth,
+}
+
+impl FromRef<AppState> for axum_extra::extract::cookie::Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.key()
+    }
 }

@@ -1,5 +1,6 @@
 //! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
 
+mod claimers;
 mod coupons;
 mod error;
 mod extract;
@@ -24,6 +25,9 @@ pub fn router() -> Router<AppState> {
             post(coupons::claim).get(coupons::get_named_claim),
         )
         .route("/coupons/{name}", get(coupons::get))
+        // Admin routes (see auth::policy): the claimers of a coupon as JSON pages and as CSV.
+        .route("/coupons/{name}/claims", get(claimers::list))
+        .route("/coupons/{name}/claims.csv", get(claimers::csv))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -1,6 +1,8 @@
 //! The database: the pool, migrations, and every SQL statement of the server (nowhere else).
 
+pub mod claimers;
 pub mod claims;
+pub mod coupon_list;
 pub mod coupons;
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
