@@ -6,7 +6,7 @@ use futures::Stream;
 use sqlx::{PgExecutor, PgPool};
 
 /// One claim row with its id, the keyset cursor.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimRow {
     pub id: i64,
     pub user_id: String,
@@ -63,8 +63,17 @@ async fn all_after(
     .await
 }
 
-/// A range on `user_id COLLATE "C"`, not LIKE: claims_coupon_user_prefix_idx serves it even in
-/// a generic (parameterised) plan.
+/// The prefix search: a range on `user_id COLLATE "C"` (not LIKE), which
+/// claims_coupon_user_prefix_idx serves. Public so a test can EXPLAIN exactly this text.
+pub const PREFIXED_SQL: &str = r#"SELECT id, user_id, claimed_at FROM claims
+    WHERE coupon_name = $1 AND id > $2
+      AND (user_id COLLATE "C") >= $4 AND (user_id COLLATE "C") < $5
+    ORDER BY id LIMIT $3"#;
+
+/// Not `query_as!` and not a cached prepared statement, on purpose: the best plan depends on the
+/// prefix (a narrow one: the prefix index, then sort; a broad one: walk claims in id order and
+/// stop after `limit`). A cached statement may switch to one generic plan for all prefixes, which
+/// scans every claim for a narrow prefix; an unnamed statement is planned with the actual values.
 #[tracing::instrument(skip(db))]
 async fn prefixed_after(
     db: impl PgExecutor<'_>,
@@ -74,20 +83,15 @@ async fn prefixed_after(
     low: &str,
     high: &str,
 ) -> Result<Vec<ClaimRow>, sqlx::Error> {
-    sqlx::query_as!(
-        ClaimRow,
-        r#"SELECT id, user_id, claimed_at FROM claims
-         WHERE coupon_name = $1 AND id > $2
-           AND (user_id COLLATE "C") >= $4 AND (user_id COLLATE "C") < $5
-         ORDER BY id LIMIT $3"#,
-        coupon,
-        after,
-        limit,
-        low,
-        high
-    )
-    .fetch_all(db)
-    .await
+    sqlx::query_as::<_, ClaimRow>(PREFIXED_SQL)
+        .bind(coupon)
+        .bind(after)
+        .bind(limit)
+        .bind(low)
+        .bind(high)
+        .persistent(false)
+        .fetch_all(db)
+        .await
 }
 
 /// Every claim of `coupon` in claim order, row by row from one statement (one snapshot):
