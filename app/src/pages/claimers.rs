@@ -122,8 +122,10 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
             </table>
         </div>
         <nav aria-label="Claimer pages" class="mt-4 flex items-center justify-between gap-4">
-            {first.map(|href| view! { <a class=LINK href=href>"← First page"</a> })}
-            <span></span>
+            {match first {
+                Some(href) => view! { <a class=LINK href=href>"← First page"</a> }.into_any(),
+                None => view! { <span></span> }.into_any(),
+            }}
             {next.map(|href| view! { <a class=LINK href=href rel="next">"Next page →"</a> })}
         </nav>
     }

@@ -77,11 +77,11 @@ fn CouponTable(page: CouponPage) -> impl IntoView {
                 <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
                     <tr>
                         <th scope="col" class="px-4 py-3">"Name"</th>
-                        <th scope="col" class="px-4 py-3 text-right">"Amount"</th>
+                        <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Amount"</th>
                         <th scope="col" class="px-4 py-3 text-right">"Remaining"</th>
-                        <th scope="col" class="px-4 py-3 text-right">"Claimed"</th>
+                        <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Claimed"</th>
                         <th scope="col" class="px-4 py-3 text-right">"% claimed"</th>
-                        <th scope="col" class="px-4 py-3">"Created"</th>
+                        <th scope="col" class="hidden px-4 py-3 md:table-cell">"Created"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
@@ -93,20 +93,20 @@ fn CouponTable(page: CouponPage) -> impl IntoView {
                             let percent = percent_claimed(c.amount, c.remaining_amount);
                             view! {
                                 <tr class="hover:bg-slate-50">
-                                    <td class="max-w-xs truncate px-4 py-3">
+                                    <td class="max-w-[12rem] break-all px-4 py-3 sm:max-w-xs">
                                         <a class=LINK href=coupon_href(&c.name)>
                                             {c.name.clone()}
                                         </a>
                                     </td>
-                                    <td class="px-4 py-3 text-right tabular-nums">{c.amount}</td>
+                                    <td class="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{c.amount}</td>
                                     <td class="px-4 py-3 text-right tabular-nums">
                                         {c.remaining_amount}
                                     </td>
-                                    <td class="px-4 py-3 text-right tabular-nums">{claimed}</td>
+                                    <td class="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{claimed}</td>
                                     <td class="px-4 py-3 text-right tabular-nums">
                                         {format!("{percent}%")}
                                     </td>
-                                    <td class="whitespace-nowrap px-4 py-3 text-slate-700">
+                                    <td class="hidden whitespace-nowrap px-4 py-3 text-slate-700 md:table-cell">
                                         {when(&c.created_at)}
                                     </td>
                                 </tr>
@@ -123,26 +123,25 @@ fn CouponTable(page: CouponPage) -> impl IntoView {
 
 #[component]
 fn Pager(page: u32, pages: u32) -> impl IntoView {
+    // An empty cell stands in for a missing link, so the page count stays in the middle.
+    let link = |show: bool, to: u32, rel: &'static str, text: &'static str| {
+        if show {
+            view! {
+                <a class=LINK href=format!("/?page={to}") rel=rel>
+                    {text}
+                </a>
+            }
+            .into_any()
+        } else {
+            view! { <span></span> }.into_any()
+        }
+    };
     (pages > 1).then(|| {
         view! {
             <nav aria-label="Pages" class="mt-4 flex items-center justify-between gap-4">
-                {(page > 1)
-                    .then(|| {
-                        view! {
-                            <a class=LINK href=format!("/?page={}", page - 1) rel="prev">
-                                "← Newer"
-                            </a>
-                        }
-                    })}
+                {link(page > 1, page.saturating_sub(1), "prev", "← Newer")}
                 <span class="text-sm text-slate-600">{format!("Page {page} of {pages}")}</span>
-                {(page < pages)
-                    .then(|| {
-                        view! {
-                            <a class=LINK href=format!("/?page={}", page + 1) rel="next">
-                                "Older →"
-                            </a>
-                        }
-                    })}
+                {link(page < pages, page + 1, "next", "Older →")}
             </nav>
         }
     })
