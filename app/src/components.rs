@@ -84,9 +84,13 @@ fn OpenBanner() -> impl IntoView {
     }
 }
 
-/// A failure told to the admin without internals.
+/// A failure told to the admin without internals; the server answers the page with a 500.
 #[component]
 pub fn ErrorNotice(#[prop(into)] message: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
     view! {
         <p role="alert" class="rounded-md border border-red-200 bg-red-50 p-4 text-red-800">
             {message}

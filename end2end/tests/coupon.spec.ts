@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { hydrated, screenshots } from "./shots";
+import { consoleErrors, hydrated, screenshots } from "./shots";
 
 const pad = (i: number) => String(i).padStart(3, "0");
 
@@ -13,10 +13,12 @@ test("claims made through the JSON API appear on the coupon page, paged and sear
   }
 
   // From the coupons list to the coupon page, in the hydrated app.
+  const errors = consoleErrors(page);
   await page.goto("/");
   await hydrated(page);
   await page.getByRole("link", { name, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await expect(page).toHaveTitle(`${name} · Coupons`);
   const bar = page.getByRole("progressbar", { name: "Stock claimed" });
   await expect(bar).toHaveAttribute("aria-valuenow", "125");
   await expect(bar).toHaveAttribute("aria-valuemax", "150");
@@ -30,6 +32,7 @@ test("claims made through the JSON API appear on the coupon page, paged and sear
   await expect(rows).toHaveCount(51);
   await expect(rows.nth(1).getByRole("cell").first()).toHaveText("e2e-000");
   await expect(rows.nth(50).getByRole("cell").first()).toHaveText("e2e-049");
+  expect(errors, "console errors").toEqual([]);
   await screenshots(page, "coupon");
   await page.getByRole("link", { name: "Next page →" }).click();
   await expect(rows.nth(1).getByRole("cell").first()).toHaveText("e2e-050");

@@ -26,6 +26,7 @@ test("the New coupon form creates coupons in place and shows errors next to thei
   await create.click();
   await expect(nameField).toHaveAccessibleDescription("A coupon with this name already exists.");
   await expect(nameField).toHaveAttribute("aria-invalid", "true");
+  await expect(nameField).toBeFocused();
   await expect(amountField).toHaveAttribute("aria-invalid", "false");
 
   // Amount out of range, then not a number.
@@ -35,6 +36,7 @@ test("the New coupon form creates coupons in place and shows errors next to thei
   await create.click();
   await expect(amountField).toHaveAccessibleDescription(/Amount must be an integer from 1 to 2147483647/);
   await expect(nameField).toHaveAccessibleDescription("");
+  await expect(amountField).toBeFocused();
   await amountField.fill("2147483648");
   await create.click();
   await expect(amountField).toHaveAccessibleDescription(/from 1 to 2147483647/);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, screenshots } from "./shots";
+import { consoleErrors, hydrated, screenshots } from "./shots";
 
 test("the coupons page is server-rendered, styled, and hydrated", async ({ page, request }) => {
   const name = `E2E_HOME_${Date.now()}`;
@@ -11,7 +11,9 @@ test("the coupons page is server-rendered, styled, and hydrated", async ({ page,
   const html = await (await request.get("/")).text();
   expect(html).toContain(name);
 
+  const errors = consoleErrors(page);
   await page.goto("/");
+  await expect(page).toHaveTitle("Coupons");
   await expect(page.getByRole("heading", { name: "Coupons", exact: true })).toBeVisible();
   // name, amount, remaining, claimed, percent claimed, created
   const row = page.getByRole("row", { name: new RegExp(`^${name} 42 41 1 2% \\d{4}-`) });
@@ -21,6 +23,7 @@ test("the coupons page is server-rendered, styled, and hydrated", async ({ page,
   // The admin is open on this server, and says so on every page.
   await expect(page.getByRole("complementary", { name: "Admin access" })).toContainText("No admin password is set");
   await hydrated(page);
+  expect(errors, "console errors while loading and hydrating").toEqual([]);
   await screenshots(page, "coupons");
 });
 

@@ -14,3 +14,13 @@ export async function screenshots(page: Page, name: string) {
 export async function hydrated(page: Page) {
   await page.locator("main[data-hydrated=true]").waitFor({ state: "attached" });
 }
+
+/** Collects the page's console errors and uncaught exceptions (e.g. hydration mismatches). */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}

@@ -152,3 +152,28 @@ async fn new_coupon_call_from_the_hydrated_page(pool: PgPool) {
     let (status, coupon) = app.get("/api/coupons/JS").await;
     assert_eq!((status, coupon["amount"].as_i64()), (200, Some(7)));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failing_database_shows_an_error_page_without_internals(pool: PgPool) {
+    let app = common::spawn(&pool).await;
+    app.create("GONE", 3).await;
+    // Break the schema under the running server: every read of coupons now fails.
+    sqlx::query("ALTER TABLE coupons RENAME TO coupons_moved_away")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for path in ["/", "/coupons/GONE"] {
+        let (status, page) = html(&app, path).await;
+        assert_eq!(status, 500, "{path}");
+        assert!(
+            page.contains("could not be loaded"),
+            "{path}: no error notice"
+        );
+        for internal in ["coupons_moved_away", "relation", "sqlx", "does not exist"] {
+            assert!(
+                !page.contains(internal),
+                "{path} shows internals: {internal}"
+            );
+        }
+    }
+}

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_fns::find_coupon;
@@ -43,6 +44,7 @@ fn CouponDetails(coupon: CouponSummary) -> impl IntoView {
     let percent = percent_claimed(coupon.amount, coupon.remaining_amount);
     let name = coupon.name.clone();
     view! {
+        <Title text=format!("{} · Coupons", coupon.name) />
         <h1 class="break-words text-3xl font-bold tracking-tight">{coupon.name.clone()}</h1>
         <p class="mt-1 text-sm text-slate-600">{format!("Created {}", when(&coupon.created_at))}</p>
         <section

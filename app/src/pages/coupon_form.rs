@@ -29,9 +29,24 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
     };
     let created = move || value.get().and_then(Result::ok);
     let form = NodeRef::<leptos::html::Form>::new();
+    let name_input = NodeRef::<leptos::html::Input>::new();
+    let amount_input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let (Some(_), Some(form)) = (created(), form.get()) {
             form.reset();
+        }
+    });
+    // Keyboard and screen reader users land on the first field to fix.
+    Effect::new(move |_| {
+        let target = if name_error().is_some() {
+            name_input.get()
+        } else if amount_error().is_some() {
+            amount_input.get()
+        } else {
+            None
+        };
+        if let Some(input) = target {
+            let _ = input.focus();
         }
     });
 
@@ -48,6 +63,7 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
                     </label>
                     <input
                         id="coupon-name"
+                        node_ref=name_input
                         name="name"
                         type="text"
                         required
@@ -67,6 +83,7 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
                     </label>
                     <input
                         id="coupon-amount"
+                        node_ref=amount_input
                         name="amount"
                         type="text"
                         inputmode="numeric"

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::admin_fns::{CreateCoupon, load_coupon_page};
@@ -26,6 +27,7 @@ pub fn HomePage() -> impl IntoView {
     );
 
     view! {
+        <Title text="Coupons" />
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Coupons"</h1>
         <NewCouponForm action=create />
         <section aria-labelledby="all-coupons" class="mt-8">

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::admin_fns::get_admin_status;
@@ -14,6 +15,7 @@ pub fn SignInPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_admin_status());
 
     view! {
+        <Title text="Sign in · Coupons" />
         <section class="mx-auto mt-8 max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
             <h1 class="text-2xl font-bold tracking-tight">"Sign in"</h1>
             <Suspense>

@@ -48,7 +48,14 @@ impl AdminAuth {
                 "SESSION_SECRET must be at least {MIN_SESSION_SECRET_BYTES} bytes long"
             ),
             // Key::from wants 64 bytes; SHA-512 stretches any long-enough secret to exactly that.
-            Some(secret) => Key::from(&Sha512::digest(secret.as_bytes())),
+            // The password goes in too, so changing ADMIN_PASSWORD ends every session.
+            Some(secret) => {
+                let mut material = Sha512::new();
+                material.update(secret.as_bytes());
+                material.update([0]);
+                material.update(password.unwrap_or_default().as_bytes());
+                Key::from(&material.finalize())
+            }
             None => Key::generate(),
         };
         if password.is_some() && config.session_secret.is_none() {
@@ -137,6 +144,22 @@ mod tests {
         assert!(a.token_matches("tok"));
         assert!(!a.token_matches("pw"));
         assert!(!a.password_matches("tok"));
+    }
+
+    #[test]
+    fn a_new_password_ends_old_sessions() {
+        let key = |password: &str| {
+            let mut config = Config::for_database("unused");
+            config.admin_password = Some(password.into());
+            config.session_secret = Some("s".repeat(MIN_SESSION_SECRET_BYTES));
+            AdminAuth::from_config(&config).unwrap().key()
+        };
+        assert_eq!(
+            key("one").signing(),
+            key("one").signing(),
+            "same inputs, same key"
+        );
+        assert_ne!(key("one").signing(), key("two").signing());
     }
 
     #[test]

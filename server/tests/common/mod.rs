@@ -1,6 +1,7 @@
 //! Test harness: the real app on port 0 over a fresh database made by `#[sqlx::test]`.
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod attack;
 
 use std::net::SocketAddr;
