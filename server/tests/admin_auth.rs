@@ -43,6 +43,7 @@ fn concrete(pattern: &str) -> String {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_route_follows_the_auth_rule(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
     let app = locked(&pool, 60).await;
     let http = client();
     // Sanity: the enumeration really sees the admin routes, page routes and server functions.
@@ -144,14 +145,15 @@ async fn every_route_follows_the_auth_rule(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn open_admin_admits_everyone_and_says_so(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     let http = client();
     for pattern in &app.routes {
         let resp = http
             .get(format!("{}{}", app.base, concrete(pattern)))
             .send()
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("GET {pattern}: {e}"));
         assert!(
             resp.status() != 401 && !goes_to_signin(&resp),
             "{pattern}: {}",
@@ -162,7 +164,7 @@ async fn open_admin_admits_everyone_and_says_so(pool: PgPool) {
         .get(format!("{}/", app.base))
         .send()
         .await
-        .unwrap()
+        .expect("GET / at the end")
         .text()
         .await
         .unwrap();

@@ -29,7 +29,8 @@ async fn walk(app: &common::TestApp, name: &str, query: &str) -> (Vec<String>, u
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claimers_are_keyset_pages_in_claim_order_searchable_by_prefix(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("PAGED", 200).await;
     let users: Vec<String> = (0..130).map(|i| format!("u{i}")).collect();
     for user in &users {
@@ -60,7 +61,8 @@ async fn claimers_are_keyset_pages_in_claim_order_searchable_by_prefix(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn unicode_prefixes_match_exactly(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("UNI", 10).await;
     for user in ["émile", "éa", "ê", "e", "日本", "日", "🎉x"] {
         assert_eq!(app.claim(user, "UNI").await.0, 200);
@@ -75,7 +77,8 @@ async fn unicode_prefixes_match_exactly(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bad_claimers_queries_are_refused(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("Q", 1).await;
     for query in [
         "limit=0",
@@ -105,7 +108,8 @@ async fn bad_claimers_queries_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn csv_holds_every_claimer_in_claim_order(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("CSV X", 10).await;
     let users = [
         "plain",
@@ -168,9 +172,10 @@ async fn seed(pool: &PgPool, name: &str, n: i32) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claimers_stay_fast_with_100_000_claimers(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
     seed(&pool, "BIG", 100_000).await;
     seed(&pool, "OTHER", 20_000).await;
-    let app = common::spawn(&pool).await;
+    let app = common::admin::open(&pool).await;
 
     // The prefix search is planned with its values (an unnamed statement, as the server sends
     // it): a narrow prefix uses the prefix index; a broad one walks claims in id order.

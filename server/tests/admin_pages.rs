@@ -23,7 +23,8 @@ fn coupon_rows(html: &str) -> usize {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn coupons_page_lists_newest_first_fifty_a_page(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     let (status, empty) = html(&app, "/").await;
     assert_eq!(status, 200);
     assert!(empty.contains("No coupons yet"), "no empty state");
@@ -46,7 +47,8 @@ async fn coupons_page_lists_newest_first_fifty_a_page(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn coupon_page_shows_stock_and_claimers(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("🎉 SALE/1", 4).await;
     for user in ["ann", "bob", "cat"] {
         assert_eq!(app.claim(user, "🎉 SALE/1").await.0, 200);
@@ -80,7 +82,8 @@ async fn coupon_page_shows_stock_and_claimers(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn new_coupon_form_without_javascript(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     let browser = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -137,7 +140,8 @@ async fn new_coupon_form_without_javascript(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn new_coupon_call_from_the_hydrated_page(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     let call = |name: &'static str, amount: &'static str| {
         app.http
             .post(format!("{}/rpc/create_coupon", app.base))
@@ -155,7 +159,8 @@ async fn new_coupon_call_from_the_hydrated_page(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_failing_database_shows_an_error_page_without_internals(pool: PgPool) {
-    let app = common::spawn(&pool).await;
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
     app.create("GONE", 3).await;
     // Break the schema under the running server: every read of coupons now fails.
     sqlx::query("ALTER TABLE coupons RENAME TO coupons_moved_away")

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sign_in_issues_a_strict_http_only_session(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
     let app = locked(&pool, 60).await;
     let wrong = sign_in(&app, "wrong").await;
     assert_eq!(wrong.status(), 303);
@@ -73,6 +74,7 @@ async fn sign_in_issues_a_strict_http_only_session(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_expired_session_is_refused(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
     // A zero lifetime: the signed expiry is already past when the next request arrives.
     let app = locked(&pool, 0).await;
     let set = session_cookie(&sign_in(&app, PASSWORD).await).unwrap();
@@ -88,7 +90,8 @@ async fn an_expired_session_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn cross_site_form_posts_change_nothing(pool: PgPool) {
-    for app in [locked(&pool, 60).await, common::spawn(&pool).await] {
+    let _one_at_a_time = common::admin::exclusive().await;
+    for app in [locked(&pool, 60).await, common::admin::open(&pool).await] {
         let cookie = session_cookie(&sign_in(&app, PASSWORD).await)
             .map(|c| c.split(';').next().unwrap().to_owned())
             .unwrap_or_default();
@@ -113,6 +116,7 @@ async fn cross_site_form_posts_change_nothing(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sessions_hold_across_processes_sharing_session_secret(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
     let secret = "a shared secret of at least thirty-two bytes";
     let with = |password: &'static str| {
         common::spawn_with(&pool, move |c| {
