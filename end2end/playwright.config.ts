@@ -1,13 +1,36 @@
 import { defineConfig } from "@playwright/test";
 
-// The server under test: the binary cargo-leptos built, on its own port and database.
-// scripts/test.sh sets E2E_PORT and DATABASE_URL; the defaults suit a manual run.
+// Two servers under test, both the binary cargo-leptos built, on one database:
+// - "open": no ADMIN_PASSWORD (the default; the live-dashboard and most admin specs use it);
+// - "auth": ADMIN_PASSWORD set, for auth*.spec.ts.
+// scripts/test.sh sets E2E_PORT (and may set E2E_AUTH_PORT) and DATABASE_URL; the defaults suit
+// a manual run.
 const port = process.env.E2E_PORT ?? "8091";
+const authPort = process.env.E2E_AUTH_PORT ?? String(Number(port) + 1);
 export const baseURL = `http://127.0.0.1:${port}`;
+export const authURL = `http://127.0.0.1:${authPort}`;
+/** The password of the "auth" server; tests sign in with it. */
+export const ADMIN_PASSWORD = "e2e-admin-password";
+
+const server = (listen: string, extra: Record<string, string>) => ({
+  command: process.env.E2E_SERVER_BIN ?? "target/debug/server",
+  cwd: "..",
+  url: `http://${listen}/health`,
+  timeout: 120_000,
+  reuseExistingServer: false,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+  env: {
+    LISTEN_ADDR: listen,
+    DATABASE_URL: process.env.DATABASE_URL ?? "",
+    LOG_LEVEL: "warn",
+    ...extra,
+  },
+});
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
@@ -15,7 +38,6 @@ export default defineConfig({
   reporter: [["list"]],
   outputDir: "test-results",
   use: {
-    baseURL,
     trace: "retain-on-failure",
     launchOptions: {
       // Playwright cannot download its browser here; Debian's chromium is used instead.
@@ -31,18 +53,12 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: process.env.E2E_SERVER_BIN ?? "target/debug/server",
-    cwd: "..",
-    url: `${baseURL}/health`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      LISTEN_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: process.env.DATABASE_URL ?? "",
-      LOG_LEVEL: "warn",
-    },
-  },
+  projects: [
+    { name: "open", testIgnore: /auth.*\.spec\.ts/, use: { baseURL } },
+    { name: "auth", testMatch: /auth.*\.spec\.ts/, use: { baseURL: authURL } },
+  ],
+  webServer: [
+    server(`127.0.0.1:${port}`, {}),
+    server(`127.0.0.1:${authPort}`, { ADMIN_PASSWORD }),
+  ],
 });

@@ -43,5 +43,9 @@ cargo leptos build
 log "Playwright end-to-end tests (Chromium)"
 e2e_db="${DATABASE_URL%/*}/e2e"
 psql -q "$DATABASE_URL" -c "CREATE DATABASE e2e" >/dev/null
-(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$(../scripts/free-port.sh) npx playwright test)
+# Two servers: E2E_PORT without ADMIN_PASSWORD, E2E_AUTH_PORT with it (auth*.spec.ts).
+e2e_port=$(scripts/free-port.sh)
+e2e_auth_port=$(scripts/free-port.sh)
+while [ "$e2e_auth_port" = "$e2e_port" ]; do e2e_auth_port=$(scripts/free-port.sh); done
+(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port npx playwright test)
 log "all tests passed"

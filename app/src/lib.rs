@@ -4,10 +4,13 @@
 //! depends on this one, never the other way round: server-only needs (the database) reach the
 //! UI through the [`backend::AdminBackend`] trait that the server provides as context.
 
+pub mod admin_fns;
+pub mod admin_types;
 pub mod api_types;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod live;
+mod components;
 mod pages;
 pub mod server_fns;
 pub mod validation;
@@ -15,9 +18,12 @@ pub mod validation;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
+
+/// A ticket-coloured square as an SVG data URL.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%234338ca'/%3E%3C/svg%3E";
 
 /// The HTML document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,6 +33,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // Inline, so browsers never ask the server for /favicon.ico (a 404 otherwise).
+                <link rel="icon" href=FAVICON />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -50,12 +58,20 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/coupons.css" />
         <Title text="Coupons" />
         <Router>
+            <components::AdminHeader />
             <main
                 class="mx-auto max-w-5xl px-4 py-8"
                 data-hydrated=move || hydrated.get().to_string()
             >
                 <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::HomePage />
+                    <Route path=StaticSegment("") view=pages::HomePage ssr=SsrMode::Async />
+                    // Async: the whole page waits for the coupon, so an unknown one answers 404.
+                    <Route
+                        path=(StaticSegment("coupons"), ParamSegment("name"))
+                        view=pages::CouponPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("signin") view=pages::SignInPage />
                     <Route path=StaticSegment("live") view=live::LivePage />
                 </Routes>
             </main>

@@ -57,6 +57,21 @@ pub struct Config {
     /// The Leptos runtime options file.
     #[arg(long, env = "LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
+    /// Admin password. When unset (or empty) the admin UI and admin API are open to anyone.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Bearer token for admin JSON calls; defaults to ADMIN_PASSWORD.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Signs admin session cookies (32+ bytes). Unset: a random key per process.
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+    /// How long an admin session lasts, in minutes.
+    #[arg(long, env = "SESSION_TTL_MINUTES", default_value_t = 480)]
+    pub session_ttl_minutes: u64,
+    /// Marks the session cookie `Secure` (set it when the admin is served over HTTPS).
+    #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
 }
 
 impl Config {

@@ -1,10 +1,12 @@
 //! The server: JSON API, claim engine, live updates and server-side rendering of the UI.
 
 pub mod api;
+pub mod auth;
 pub mod claims;
 pub mod config;
 pub mod db;
 pub mod live;
+mod rpc_status;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

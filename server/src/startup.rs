@@ -7,6 +7,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
     http::HeaderName,
+    middleware::from_fn_with_state,
     routing::get,
 };
 use leptos::prelude::provide_context;
@@ -21,6 +22,7 @@ use tower_http::{
 
 use crate::{
     api,
+    auth::{self, AdminAuth},
     claims::ClaimEngine,
     config::{Config, leptos_options},
     db, live,
@@ -57,6 +59,12 @@ impl Application {
         let options = leptos_options(&config.leptos_config)?;
         let shutdown = CancellationToken::new();
         let live = live::start(&pool, config.live_settings(), &shutdown);
+        let auth = AdminAuth::from_config(&config)?;
+        if !auth.required() {
+            tracing::warn!(
+                "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
+            );
+        }
         let state = AppState {
             leptos_options: options,
             engine: ClaimEngine::new(
@@ -69,6 +77,7 @@ impl Application {
             pool,
             shutdown: shutdown.clone(),
             live,
+            auth,
         };
         let router = router(state, &config);
         Ok(Self {
@@ -81,6 +90,11 @@ impl Application {
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The whole router; tests enumerate its routes to check the auth rule of each.
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// Serves until `stop` resolves, then finishes in-flight requests and returns.
@@ -113,8 +127,12 @@ fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .nest("/api", api::router())
         .route("/health", get(api::health))
+        .merge(auth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn(crate::rpc_status::input_errors_are_4xx))
+        // The admin guard runs before routing, so no route (nor the fallback) escapes it.
+        .layer(from_fn_with_state(state.auth.clone(), auth::require_admin))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

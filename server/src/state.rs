@@ -5,7 +5,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::{claims::ClaimEngine, live::LiveHub};
+use crate::{auth::AdminAuth, claims::ClaimEngine, live::LiveHub};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -17,4 +17,12 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// The newest stock of watched coupons, for the SSE streams.
     pub live: LiveHub,
+    /// Admin secrets and the session signing key.
+    pub auth: AdminAuth,
+}
+
+impl FromRef<AppState> for axum_extra::extract::cookie::Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.key()
+    }
 }

@@ -1,87 +1,150 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use crate::api_types::CouponSummary;
-use crate::server_fns::list_coupons;
+use crate::admin_fns::{CreateCoupon, load_coupon_page};
+use crate::admin_types::CouponPage;
+use crate::components::{ErrorNotice, LINK, Loading, coupon_href, percent_claimed, when};
 
-/// `/`: every coupon with its stock, filterable by name in the browser.
+use super::coupon_form::NewCouponForm;
+
+/// `/`: the coupons page: every coupon, newest first, 50 a page, and the "New coupon" form.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let coupons = Resource::new(|| (), |_| list_coupons());
-    let filter = RwSignal::new(String::new());
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let create = ServerAction::<CreateCoupon>::new();
+    // A created coupon bumps the action's version, which reloads the list without a page load.
+    let coupons = Resource::new(
+        move || (page(), create.version().get()),
+        |(page, _)| load_coupon_page(page),
+    );
 
     view! {
-        <header class="mb-6 flex flex-wrap items-end justify-between gap-4">
-            <h1 class="text-3xl font-bold tracking-tight">"Coupons"</h1>
-            <label class="flex flex-col text-sm font-medium text-slate-700">
-                "Filter by name"
-                <input
-                    type="search"
-                    class="mt-1 w-64 rounded-md border border-slate-300 bg-white px-3 py-2 text-base shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"
-                    prop:value=filter
-                    on:input=move |ev| filter.set(event_target_value(&ev))
-                />
-            </label>
-        </header>
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading coupons…"</p> }>
-            {move || {
-                coupons
-                    .get()
-                    .map(|result| match result {
-                        Ok(list) => view! { <CouponTable list filter /> }.into_any(),
-                        Err(_) => {
-                            view! {
-                                <p role="alert" class="rounded-md bg-red-50 p-4 text-red-800">
-                                    "The coupons could not be loaded. Try again in a moment."
-                                </p>
+        <Title text="Coupons" />
+        <h1 class="mb-6 text-3xl font-bold tracking-tight">"Coupons"</h1>
+        <NewCouponForm action=create />
+        <section aria-labelledby="all-coupons" class="mt-8">
+            <h2 id="all-coupons" class="sr-only">"All coupons"</h2>
+            <Suspense fallback=Loading>
+                {move || {
+                    coupons
+                        .get()
+                        .map(|result| match result {
+                            Ok(page) => view! { <CouponTable page /> }.into_any(),
+                            Err(_) => {
+                                view! {
+                                    <ErrorNotice message="The coupons could not be loaded. Try again in a moment." />
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
 #[component]
-fn CouponTable(list: Vec<CouponSummary>, filter: RwSignal<String>) -> impl IntoView {
-    if list.is_empty() {
+fn CouponTable(page: CouponPage) -> impl IntoView {
+    if page.coupons.is_empty() {
         return view! {
-            <p class="rounded-md border border-dashed border-slate-300 p-8 text-center text-slate-600">
-                "No coupons yet. Create one with POST /api/coupons."
-            </p>
+            <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center">
+                <p class="text-lg font-medium">"No coupons yet"</p>
+                <p class="mt-1 text-slate-600">
+                    "Create the first one with the form above; it appears here at once."
+                </p>
+            </div>
         }
-            .into_any();
+        .into_any();
     }
-    let visible = move || {
-        let needle = filter.get().to_lowercase();
-        list.iter()
-            .filter(|c| c.name.to_lowercase().contains(&needle))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
+    let summary = format!(
+        "{} coupon{}, page {} of {}",
+        page.total,
+        if page.total == 1 { "" } else { "s" },
+        page.page,
+        page.pages
+    );
     view! {
+        <p class="mb-2 text-sm text-slate-600">{summary}</p>
         <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-left text-sm">
-                <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-600">
+                <caption class="sr-only">"Coupons, newest first"</caption>
+                <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
                     <tr>
                         <th scope="col" class="px-4 py-3">"Name"</th>
-                        <th scope="col" class="px-4 py-3 text-right">"Amount"</th>
+                        <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Amount"</th>
                         <th scope="col" class="px-4 py-3 text-right">"Remaining"</th>
+                        <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Claimed"</th>
+                        <th scope="col" class="px-4 py-3 text-right">"% claimed"</th>
+                        <th scope="col" class="hidden px-4 py-3 md:table-cell">"Created"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
-                    <For each=visible key=|c| c.name.clone() let:coupon>
-                        <tr>
-                            <td class="px-4 py-3 font-medium">{coupon.name}</td>
-                            <td class="px-4 py-3 text-right tabular-nums">{coupon.amount}</td>
-                            <td class="px-4 py-3 text-right tabular-nums">
-                                {coupon.remaining_amount}
-                            </td>
-                        </tr>
-                    </For>
+                    {page
+                        .coupons
+                        .into_iter()
+                        .map(|c| {
+                            let claimed = c.amount - c.remaining_amount;
+                            let percent = percent_claimed(c.amount, c.remaining_amount);
+                            view! {
+                                <tr class="hover:bg-slate-50">
+                                    <td class="max-w-[12rem] break-all px-4 py-3 sm:max-w-xs">
+                                        <a class=LINK href=coupon_href(&c.name)>
+                                            {c.name.clone()}
+                                        </a>
+                                    </td>
+                                    <td class="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{c.amount}</td>
+                                    <td class="px-4 py-3 text-right tabular-nums">
+                                        {c.remaining_amount}
+                                    </td>
+                                    <td class="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{claimed}</td>
+                                    <td class="px-4 py-3 text-right tabular-nums">
+                                        {format!("{percent}%")}
+                                    </td>
+                                    <td class="hidden whitespace-nowrap px-4 py-3 text-slate-700 md:table-cell">
+                                        {when(&c.created_at)}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
+        <Pager page=page.page pages=page.pages />
     }
     .into_any()
+}
+
+#[component]
+fn Pager(page: u32, pages: u32) -> impl IntoView {
+    // An empty cell stands in for a missing link, so the page count stays in the middle.
+    let link = |show: bool, to: u32, rel: &'static str, text: &'static str| {
+        if show {
+            view! {
+                <a class=LINK href=format!("/?page={to}") rel=rel>
+                    {text}
+                </a>
+            }
+            .into_any()
+        } else {
+            view! { <span></span> }.into_any()
+        }
+    };
+    (pages > 1).then(|| {
+        view! {
+            <nav aria-label="Pages" class="mt-4 flex items-center justify-between gap-4">
+                {link(page > 1, page.saturating_sub(1), "prev", "← Newer")}
+                <span class="text-sm text-slate-600">{format!("Page {page} of {pages}")}</span>
+                {link(page < pages, page + 1, "next", "Older →")}
+            </nav>
+        }
+    })
 }

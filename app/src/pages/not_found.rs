@@ -10,6 +10,7 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
+        <leptos_meta::Title text="Page not found · Coupons" />
         <section class="py-16 text-center">
             <h1 class="text-2xl font-semibold">"Page not found"</h1>
             <p class="mt-2 text-slate-600">"There is nothing at this address."</p>

@@ -1,5 +1,6 @@
 //! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
 
+mod claimers;
 mod coupons;
 mod error;
 mod events;
@@ -27,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/coupons/{name}", get(coupons::get))
         .route("/coupons/{name}/events", get(events::coupon))
         .route("/events", get(events::all))
+        // Admin routes (see auth::policy): the claimers of a coupon as JSON pages and as CSV.
+        .route("/coupons/{name}/claims", get(claimers::list))
+        .route("/coupons/{name}/claims.csv", get(claimers::csv))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -1,7 +1,9 @@
 //! The database: the pool, migrations, and every SQL statement of the server (nowhere else).
 
 pub mod batches;
+pub mod claimers;
 pub mod claims;
+pub mod coupon_list;
 pub mod coupons;
 pub mod live;
 

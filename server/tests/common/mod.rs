@@ -1,6 +1,7 @@
 //! Test harness: the real app on port 0 over a fresh database made by `#[sqlx::test]`.
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod attack;
 pub mod sse;
 
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
+    /// Every route pattern of the running router (see `route_patterns`).
+    pub routes: Vec<String>,
 }
 
 /// Starts the app on `pool`'s database, with the engine named by CLAIM_ENGINE (default
@@ -27,14 +30,14 @@ pub async fn spawn(pool: &PgPool) -> TestApp {
     spawn_with(pool, |_| {}).await
 }
 
-/// [`spawn`] with the configuration changed by `tweak` first.
-pub async fn spawn_with(pool: &PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
+/// Like [`spawn`], with the configuration adjusted first (e.g. an admin password).
+pub async fn spawn_with(pool: &PgPool, adjust: impl FnOnce(&mut Config)) -> TestApp {
     server::telemetry::init("warn");
     let _ = rlimit::increase_nofile_limit(16_384);
     let mut config = Config::for_database("unused");
     config.db_pool_size = 32;
     config.db_acquire_timeout_ms = 30_000;
-    tweak(&mut config);
+    adjust(&mut config);
     // Its own pool on the same database, as a second server process would have.
     let app_pool = PgPoolOptions::new()
         .max_connections(config.db_pool_size)
@@ -47,6 +50,7 @@ pub async fn spawn_with(pool: &PgPool, tweak: impl FnOnce(&mut Config)) -> TestA
     let app = Application::on_listener(config, app_pool, listener)
         .await
         .expect("build app");
+    let routes = route_patterns(&app.router());
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
@@ -58,7 +62,29 @@ pub async fn spawn_with(pool: &PgPool, tweak: impl FnOnce(&mut Config)) -> TestA
         http: reqwest::Client::new(),
         stop: Some(stop),
         handle: Some(handle),
+        routes,
     }
+}
+
+/// Every path pattern the router serves (e.g. `/api/coupons/{name}`), read from the router
+/// itself: axum lists its routes in its Debug output, so a route added anywhere shows up here.
+fn route_patterns(router: &axum::Router) -> Vec<String> {
+    let debug = format!("{router:?}");
+    // Only the main path router; the fallback router's internal paths are not routes.
+    let main = debug.split("fallback_router").next().unwrap_or_default();
+    let mut patterns: Vec<String> = main
+        .split("RouteId(")
+        .skip(1)
+        .filter_map(|part| part.split_once(": \"").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once('"').map(|(path, _)| path.to_owned()))
+        .collect();
+    patterns.sort();
+    patterns.dedup();
+    assert!(
+        !patterns.is_empty(),
+        "no routes found in the router's Debug output: {debug}"
+    );
+    patterns
 }
 
 impl TestApp {

@@ -1,0 +1,176 @@
+//! The admin UI's server functions: private calls of the pages, guarded like every admin route.
+
+use leptos::prelude::*;
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, error::ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::admin_types::{AdminStatus, ClaimersPage, CouponPage};
+use crate::api_types::CouponSummary;
+
+/// Why the "New coupon" form was refused, by field, so the page shows each message next to it.
+/// Travels to the page as JSON, also in the URL when the form was posted without JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum CreateCouponError {
+    #[error("the input breaks the rules")]
+    Invalid {
+        name: Option<String>,
+        amount: Option<String>,
+    },
+    #[error("a coupon with this name already exists")]
+    NameTaken,
+    /// The request itself was malformed (not sent by this form).
+    #[error("the form was incomplete")]
+    BadRequest,
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl FromServerFnError for CreateCouponError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => Self::BadRequest,
+            // Transport failures: a sentence for people, without internals.
+            _ => Self::Failed("The coupon could not be created. Try again in a moment.".to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn backend() -> Result<crate::backend::SharedBackend, String> {
+    use_context::<crate::backend::SharedBackend>()
+        .ok_or_else(|| "The server is misconfigured.".to_owned())
+}
+
+/// Who is looking: set on the request by the server's admin guard.
+#[server(prefix = "/rpc", endpoint = "admin_status")]
+pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
+    let parts = use_context::<http::request::Parts>();
+    Ok(parts
+        .and_then(|p| p.extensions.get::<AdminStatus>().copied())
+        .unwrap_or_default())
+}
+
+/// Page `page` (1-based) of the coupons, newest first.
+#[server(prefix = "/rpc", endpoint = "coupon_page")]
+pub async fn load_coupon_page(page: u32) -> Result<CouponPage, ServerFnError> {
+    let backend = backend().map_err(ServerFnError::new)?;
+    backend.coupon_page(page).await.map_err(ServerFnError::new)
+}
+
+/// Creates a coupon from the form's text fields, by the same rules as `POST /api/coupons`.
+#[server(prefix = "/rpc", endpoint = "create_coupon")]
+pub async fn create_coupon(name: String, amount: String) -> Result<String, CreateCouponError> {
+    use crate::backend::Created;
+    let amount = ssr::checked(&name, &amount)?;
+    let backend = backend().map_err(CreateCouponError::Failed)?;
+    match backend.create_coupon(&name, amount).await {
+        Ok(Created::Coupon(c)) => Ok(c.name),
+        Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
+        Err(e) => Err(CreateCouponError::Failed(e)),
+    }
+}
+
+/// The coupon named `name`, if any.
+#[server(prefix = "/rpc", endpoint = "find_coupon")]
+pub async fn find_coupon(name: String) -> Result<Option<CouponSummary>, ServerFnError> {
+    let backend = backend().map_err(ServerFnError::new)?;
+    backend.find_coupon(&name).await.map_err(ServerFnError::new)
+}
+
+/// A page of claimers of `name` (50), after cursor `after`, optionally by user id prefix.
+#[server(prefix = "/rpc", endpoint = "claimers_page")]
+pub async fn load_claimers(
+    name: String,
+    after: Option<i64>,
+    prefix: Option<String>,
+) -> Result<ClaimersPage, ServerFnError> {
+    let query = crate::admin_types::ClaimersQuery {
+        after,
+        limit: Some(crate::admin_types::DEFAULT_CLAIMERS_LIMIT),
+        prefix,
+    };
+    let (after, limit, prefix) = query
+        .checked()
+        .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;
+    let backend = backend().map_err(ServerFnError::new)?;
+    backend
+        .claimers(&name, after, limit, prefix)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use validator::Validate;
+
+    use super::CreateCouponError;
+    use crate::{api_types::NewCoupon, validation::message_of};
+
+    /// The API's rules for a name and an amount typed as text; the amount as stored.
+    pub fn checked(name: &str, amount: &str) -> Result<i32, CreateCouponError> {
+        let parsed = amount.trim().parse::<i64>();
+        let coupon = NewCoupon {
+            name: name.to_owned(),
+            amount: *parsed.as_ref().unwrap_or(&1),
+        };
+        let errors = coupon.validate().err();
+        let field = |f: &str| {
+            errors.as_ref().and_then(|e| {
+                e.field_errors()
+                    .get(f)
+                    .and_then(|l| l.first())
+                    .map(message_of)
+            })
+        };
+        let name_error = field("name").map(|m| format!("Name {m}."));
+        let amount_error = match parsed {
+            Err(_) => Some("Amount must be an integer from 1 to 2147483647.".to_owned()),
+            Ok(_) => field("amount").map(|m| format!("Amount {m}.")),
+        };
+        if name_error.is_some() || amount_error.is_some() {
+            return Err(CreateCouponError::Invalid {
+                name: name_error,
+                amount: amount_error,
+            });
+        }
+        i32::try_from(coupon.amount).map_err(|_| CreateCouponError::Invalid {
+            name: None,
+            amount: Some("Amount must be an integer from 1 to 2147483647.".to_owned()),
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn fields(name: &str, amount: &str) -> (Option<String>, Option<String>) {
+            match checked(name, amount) {
+                Err(CreateCouponError::Invalid { name, amount }) => (name, amount),
+                other => panic!("{other:?}"),
+            }
+        }
+
+        #[test]
+        fn valid_input_passes() {
+            assert_eq!(checked("PROMO", "100"), Ok(100));
+            assert_eq!(checked("🎉 SALE", " 2147483647 "), Ok(i32::MAX));
+        }
+
+        #[test]
+        fn each_field_gets_its_message() {
+            let (n, a) = fields("", "0");
+            assert!(n.unwrap().starts_with("Name must be 1 to 255"));
+            assert!(a.unwrap().contains("from 1 to 2147483647"));
+            let (n, a) = fields("ok", "abc");
+            assert_eq!(n, None);
+            assert!(a.unwrap().contains("integer"));
+            let (n, a) = fields("bad\u{7}name", "5");
+            assert!(n.unwrap().contains("control characters"));
+            assert_eq!(a, None);
+            let (_, a) = fields("ok", "2147483648");
+            assert!(a.unwrap().contains("from 1 to 2147483647"));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Small pieces every admin page shares: the header, notices, the stock bar, formatting.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::admin_fns::get_admin_status;
+
+/// The link to a coupon's page; the name is percent-encoded as one path segment.
+pub fn coupon_href(name: &str) -> String {
+    format!("/coupons/{}", encode(name))
+}
+
+/// A value percent-encoded for a URL path segment or query value.
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+}
+
+/// A timestamp as admins read it, always in UTC so every admin sees the same text.
+pub fn when(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Claimed share in whole percent, rounded down (100 only when sold out).
+pub fn percent_claimed(amount: i32, remaining: i32) -> i64 {
+    let amount = i64::from(amount.max(1));
+    (amount - i64::from(remaining)) * 100 / amount
+}
+
+/// The bar on top of every page: product name, sign-out, and the "admin is open" banner.
+#[component]
+pub fn AdminHeader() -> impl IntoView {
+    let status = Resource::new(|| (), |_| get_admin_status());
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
+                <a
+                    href="/"
+                    class="rounded text-lg font-semibold text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
+                >
+                    "Coupons admin"
+                </a>
+                <Suspense>
+                    {move || {
+                        status
+                            .get()
+                            .and_then(Result::ok)
+                            .filter(|s| s.signed_in)
+                            .map(|_| {
+                                view! {
+                                    <form method="post" action="/signout">
+                                        <button type="submit" class=SECONDARY_BUTTON>
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                }
+                            })
+                    }}
+                </Suspense>
+            </div>
+            <Suspense>
+                {move || {
+                    status
+                        .get()
+                        .and_then(Result::ok)
+                        .filter(|s| !s.auth_required)
+                        .map(|_| view! { <OpenBanner /> })
+                }}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn OpenBanner() -> impl IntoView {
+    view! {
+        <aside
+            aria-label="Admin access"
+            class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
+        >
+            <strong class="font-semibold">"No admin password is set. "</strong>
+            "Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
+        </aside>
+    }
+}
+
+/// A failure told to the admin without internals; the server answers the page with a 500.
+#[component]
+pub fn ErrorNotice(#[prop(into)] message: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    view! {
+        <p role="alert" class="rounded-md border border-red-200 bg-red-50 p-4 text-red-800">
+            {message}
+        </p>
+    }
+}
+
+/// What a page shows while its data loads.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="text-slate-600">"Loading…"</p> }
+}
+
+/// Stock as a progress bar of claimed units.
+#[component]
+pub fn StockBar(amount: i32, remaining: i32, #[prop(into)] label: String) -> impl IntoView {
+    let claimed = amount - remaining;
+    let percent = percent_claimed(amount, remaining);
+    view! {
+        <div
+            role="progressbar"
+            aria-label=label
+            aria-valuemin="0"
+            aria-valuemax=amount
+            aria-valuenow=claimed
+            aria-valuetext=format!("{claimed} of {amount} claimed ({percent}%)")
+            class="h-3 w-full overflow-hidden rounded-full bg-slate-200"
+        >
+            <div class="h-full rounded-full bg-indigo-600" style=format!("width: {percent}%")></div>
+        </div>
+    }
+}
+
+/// Classes of the main action button.
+pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center rounded-md bg-indigo-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:ring-offset-2";
+/// Classes of secondary buttons and button-like links.
+pub const SECONDARY_BUTTON: &str = "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 shadow-sm hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:ring-offset-2";
+/// Classes of text inputs.
+pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600 aria-[invalid=true]:border-red-600";
+/// Classes of inline text links.
+pub const LINK: &str = "rounded font-medium text-indigo-700 underline-offset-2 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_and_links() {
+        assert_eq!(percent_claimed(3, 3), 0);
+        assert_eq!(percent_claimed(3, 1), 66);
+        assert_eq!(percent_claimed(3, 0), 100);
+        assert_eq!(percent_claimed(i32::MAX, 0), 100);
+        assert_eq!(coupon_href("🎉 a/b"), "/coupons/%F0%9F%8E%89%20a%2Fb");
+    }
+}

@@ -1,0 +1,132 @@
+//! Admin JSON and CSV of a coupon's claimers.
+
+use app::admin_types::{ClaimersPage, ClaimersQuery};
+use axum::{
+    Json,
+    body::{Body, Bytes},
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use futures::StreamExt;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{
+    ApiError,
+    extract::{ApiPath, ApiQuery},
+};
+use crate::db;
+
+/// Rows per CSV chunk: large enough for few, big writes; small enough to stay tiny in memory.
+const CSV_ROWS_PER_CHUNK: usize = 512;
+/// Chunks buffered between the database reader and a slow client (backpressure beyond that).
+const CSV_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// `GET /api/coupons/{name}/claims?after&limit&prefix`: a keyset page of claimers.
+pub async fn list(
+    State(pool): State<PgPool>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ClaimersQuery>,
+) -> Result<Json<ClaimersPage>, ApiError> {
+    let (after, limit, prefix) = query.checked().map_err(ApiError::InvalidRequest)?;
+    existing(&pool, &name).await?;
+    let page = db::claimers::page(&pool, &name, after, limit, prefix.as_deref()).await?;
+    Ok(Json(page))
+}
+
+/// `GET /api/coupons/{name}/claims.csv`: every claimer as CSV (`user_id,claimed_at`), streamed
+/// from one database statement to the client.
+pub async fn csv(
+    State(pool): State<PgPool>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    existing(&pool, &name).await?;
+    let filename = format!(
+        "{}-claims.csv",
+        utf8_percent_encode(&name, NON_ALPHANUMERIC)
+    );
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"claims.csv\"; filename*=UTF-8''{filename}"
+    ))
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    let (tx, rx) = mpsc::channel(CSV_CHUNKS_IN_FLIGHT);
+    tokio::spawn(write_csv(pool, name, tx));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(ReceiverStream::new(rx)),
+    )
+        .into_response())
+}
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// Reads the claims row by row and sends CSV chunks until done, failed, or the client left.
+async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
+    let mut rows = db::claimers::stream_all(&pool, &name);
+    let mut out = csv_writer();
+    if out.write_record(["user_id", "claimed_at"]).is_err() {
+        return;
+    }
+    let mut in_chunk = 0;
+    while let Some(row) = rows.next().await {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::error!(error = %e, coupon = %name, "CSV export failed");
+                // An error ends the body abnormally: the client sees a broken download, never a
+                // silently truncated file.
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                return;
+            }
+        };
+        let at = row
+            .claimed_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        if out
+            .write_record([row.user_id.as_str(), at.as_str()])
+            .is_err()
+        {
+            return;
+        }
+        in_chunk += 1;
+        if in_chunk == CSV_ROWS_PER_CHUNK {
+            in_chunk = 0;
+            if !send(&tx, &mut out).await {
+                return;
+            }
+        }
+    }
+    send(&tx, &mut out).await;
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+/// Sends what the writer holds and empties it; false when the client is gone.
+async fn send(tx: &mpsc::Sender<Chunk>, out: &mut csv::Writer<Vec<u8>>) -> bool {
+    let bytes = match std::mem::replace(out, csv_writer()).into_inner() {
+        Ok(bytes) => bytes,
+        Err(_) => return false,
+    };
+    bytes.is_empty() || tx.send(Ok(Bytes::from(bytes))).await.is_ok()
+}
+
+async fn existing(pool: &PgPool, name: &str) -> Result<(), ApiError> {
+    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    db::coupons::find(pool, name)
+        .await?
+        .map(|_| ())
+        .ok_or(ApiError::CouponNotFound)
+}

@@ -1,0 +1,123 @@
+//! The guard in front of every route: cross-site check, then the admin rule of [`policy`].
+
+use app::admin_types::AdminStatus;
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::SignedCookieJar;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::{AdminAuth, AuthError, policy, session};
+
+/// Admits public routes, and admin routes when no password is set or the caller has a session or
+/// the bearer token. Refused JSON calls get `401`; refused pages are sent to sign-in.
+/// State-changing requests from another site are refused first, whoever sends them.
+pub async fn require_admin(
+    State(auth): State<AdminAuth>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    if !is_safe(&method) && is_cross_site(request.headers()) {
+        return AuthError::CrossSite.into_response();
+    }
+    let signed_in = auth.required() && has_credentials(&auth, request.headers());
+    let path = request.uri().path();
+    if auth.required() && !signed_in && !policy::is_public(&method, path) {
+        return refuse(request);
+    }
+    request.extensions_mut().insert(AdminStatus {
+        auth_required: auth.required(),
+        signed_in,
+    });
+    next.run(request).await
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// What browsers tell us about where a request comes from. Clients that are not browsers send
+/// neither header and are judged by their credentials alone.
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST))
+    else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+    authority.as_bytes() != host.as_bytes()
+}
+
+fn has_credentials(auth: &AdminAuth, headers: &HeaderMap) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    if let Some(token) = bearer {
+        return auth.token_matches(token);
+    }
+    session::is_valid(&SignedCookieJar::from_headers(headers, auth.key()))
+}
+
+fn refuse(request: Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/rpc/") {
+        return AuthError::Unauthorized.into_response();
+    }
+    let back = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let target = format!(
+        "/signin?next={}",
+        utf8_percent_encode(&back, NON_ALPHANUMERIC)
+    );
+    Redirect::to(&target).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        assert!(!is_cross_site(&headers(&[])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://a:1"),
+            ("host", "a:1")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "http://evil"),
+            ("host", "a:1")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "a:1")
+        ])));
+    }
+}

@@ -1,0 +1,115 @@
+//! The one place that decides which routes are public. Every other route is an admin route.
+
+use axum::http::Method;
+
+/// A route anyone may call, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicRoute {
+    /// GET also admits HEAD.
+    pub method: &'static str,
+    /// `{x}` matches one non-empty path segment; a trailing `*` matches the rest of the path.
+    pub pattern: &'static str,
+    pub why: &'static str,
+}
+
+/// The public allowlist. Adding a line here opens a route to the world: the auth test pins it.
+pub const PUBLIC_ROUTES: &[PublicRoute] = &[
+    PublicRoute {
+        method: "POST",
+        pattern: "/api/coupons/claim",
+        why: "shoppers' clients claim",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/api/coupons/{name}",
+        why: "shoppers' clients read a coupon",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/health",
+        why: "load balancers and probes",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/pkg/*",
+        why: "the UI's JS, WASM and CSS",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/favicon.ico",
+        why: "browsers ask for it",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/signin",
+        why: "the sign-in page",
+    },
+    PublicRoute {
+        method: "POST",
+        pattern: "/signin",
+        why: "the sign-in form",
+    },
+];
+
+/// True when `method path` (the raw, still percent-encoded path) is on the public allowlist.
+pub fn is_public(method: &Method, path: &str) -> bool {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    PUBLIC_ROUTES
+        .iter()
+        .any(|r| r.method == method && pattern_matches(r.pattern, path))
+}
+
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return path.starts_with(prefix) && !path[prefix.len()..].split('/').any(|s| s == "..");
+    }
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                if g.is_empty() {
+                    return false;
+                }
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_routes() {
+        assert!(is_public(&Method::POST, "/api/coupons/claim"));
+        assert!(is_public(&Method::GET, "/api/coupons/claim"));
+        assert!(is_public(&Method::GET, "/api/coupons/PROMO%20X"));
+        assert!(is_public(&Method::HEAD, "/health"));
+        assert!(is_public(&Method::GET, "/pkg/coupons.wasm"));
+        assert!(is_public(&Method::POST, "/signin"));
+    }
+
+    #[test]
+    fn admin_routes() {
+        assert!(!is_public(&Method::POST, "/api/coupons"));
+        assert!(!is_public(&Method::GET, "/api/coupons"));
+        assert!(!is_public(&Method::GET, "/api/coupons/"));
+        assert!(!is_public(&Method::GET, "/api/coupons/X/claims"));
+        assert!(!is_public(&Method::GET, "/api/coupons/X/claims.csv"));
+        assert!(!is_public(&Method::DELETE, "/api/coupons/X"));
+        assert!(!is_public(&Method::GET, "/"));
+        assert!(!is_public(&Method::GET, "/coupons/X"));
+        assert!(!is_public(&Method::POST, "/signout"));
+        assert!(!is_public(&Method::GET, "/pkg/../api/coupons"));
+        assert!(!is_public(&Method::GET, "/healthz"));
+        assert!(!is_public(&Method::GET, "/signin/x"));
+    }
+}

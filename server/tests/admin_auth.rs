@@ -1,0 +1,175 @@
+//! The auth rule of every route, enumerated from the real router: a route nobody listed as public
+//! must refuse anonymous callers, so a new admin route without auth fails here.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::admin::{PASSWORD, TOKEN, client, goes_to_signin, locked};
+use reqwest::{Method, StatusCode};
+use server::auth::policy;
+use sqlx::PgPool;
+
+/// The routes anyone may call, as (method, router pattern). Changing this list is a decision.
+const EXPECTED_PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/api/coupons/claim"),
+    ("GET", "/api/coupons/{name}"),
+    ("GET", "/health"),
+    ("GET", "/signin"),
+    ("POST", "/api/coupons/claim"),
+    ("POST", "/signin"),
+];
+
+const METHODS: [Method; 5] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+];
+
+/// A concrete path for a router pattern: parameters become a sample value.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|segment| match segment {
+            s if s.starts_with("{*") => "some/tail",
+            s if s.starts_with('{') => "SAMPLE",
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_route_follows_the_auth_rule(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = locked(&pool, 60).await;
+    let http = client();
+    // Sanity: the enumeration really sees the admin routes, page routes and server functions.
+    for must in [
+        "/api/coupons/{name}/claims",
+        "/coupons/{name}",
+        "/rpc/create_coupon",
+        "/",
+    ] {
+        assert!(
+            app.routes.iter().any(|r| r == must),
+            "{must} missing from {:?}",
+            app.routes
+        );
+    }
+    let mut public = BTreeSet::new();
+    // Every route of the router plus paths only the fallback serves (static files, 404 page).
+    let mut paths: Vec<(String, String)> = app
+        .routes
+        .iter()
+        .map(|p| (p.clone(), concrete(p)))
+        .collect();
+    for extra in [
+        "/no/such/page",
+        "/api/no/such/call",
+        "/pkg/coupons.css",
+        "/favicon.ico",
+    ] {
+        paths.push((extra.to_owned(), extra.to_owned()));
+    }
+    for (pattern, path) in &paths {
+        for method in METHODS {
+            let url = format!("{}{path}", app.base);
+            let anonymous = http.request(method.clone(), &url).send().await.unwrap();
+            let status = anonymous.status();
+            assert!(status.as_u16() < 500, "{method} {path}: {status}");
+            let is_json = path.starts_with("/api/") || path.starts_with("/rpc/");
+            let refused = if is_json {
+                status == StatusCode::UNAUTHORIZED
+            } else {
+                goes_to_signin(&anonymous)
+            };
+            if policy::is_public(&method, path) {
+                assert!(
+                    !refused && status != 401,
+                    "public {method} {path} refused: {status}"
+                );
+                if app.routes.contains(pattern) && status != 405 {
+                    public.insert((method.to_string(), pattern.clone()));
+                }
+            } else {
+                assert!(refused, "admin {method} {path} not refused: {status}");
+                if is_json {
+                    let body: serde_json::Value = anonymous.json().await.unwrap();
+                    assert_eq!(body["code"], "unauthorized", "{method} {path}");
+                }
+            }
+            // The bearer token opens every admin route; a wrong one opens none.
+            let with_token = http
+                .request(method.clone(), &url)
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                with_token.status() != 401 && !goes_to_signin(&with_token),
+                "{method} {path} with token"
+            );
+            assert!(
+                with_token.status().as_u16() < 500,
+                "{method} {path} with token: {}",
+                with_token.status()
+            );
+            if !policy::is_public(&method, path) {
+                let wrong = http
+                    .request(method.clone(), &url)
+                    .bearer_auth(PASSWORD.to_owned() + "x")
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    wrong.status() == 401 || goes_to_signin(&wrong),
+                    "{method} {path} wrong token"
+                );
+            }
+        }
+    }
+    let expected: BTreeSet<_> = EXPECTED_PUBLIC
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(public, expected, "the public routes changed");
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM coupons")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "an anonymous or malformed request changed state");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn open_admin_admits_everyone_and_says_so(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = common::admin::open(&pool).await;
+    let http = client();
+    for pattern in &app.routes {
+        let resp = http
+            .get(format!("{}{}", app.base, concrete(pattern)))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {pattern}: {e}"));
+        assert!(
+            resp.status() != 401 && !goes_to_signin(&resp),
+            "{pattern}: {}",
+            resp.status()
+        );
+    }
+    let html = http
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .expect("GET / at the end")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("No admin password is set"),
+        "no open-admin banner"
+    );
+}
