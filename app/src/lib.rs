@@ -9,8 +9,8 @@ pub mod admin_types;
 pub mod api_types;
 #[cfg(feature = "ssr")]
 pub mod backend;
-pub mod live;
 mod components;
+pub mod live;
 mod pages;
 pub mod server_fns;
 pub mod validation;

@@ -58,14 +58,7 @@ pub fn LivePage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(_) => {
-                            view! {
-                                <p role="alert" class="rounded-md bg-red-50 p-4 text-red-800">
-                                    "The live stock could not be loaded. Try again in a moment."
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(_) => view! { <crate::components::ErrorNotice message="The live stock could not be loaded. Try again in a moment." /> }.into_any()
                     })
             }}
         </Suspense>

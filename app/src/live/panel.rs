@@ -30,14 +30,7 @@ pub fn LivePanel(#[prop(into)] name: String) -> impl IntoView {
                     .map(|r| match r.map(|mut v| v.pop()) {
                         Ok(Some(coupon)) => view! { <LiveCouponView initial=coupon /> }.into_any(),
                         Ok(None) => view! { <p role="alert">"No coupon has this name."</p> }.into_any(),
-                        Err(_) => {
-                            view! {
-                                <p role="alert" class="rounded-md bg-red-50 p-4 text-red-800">
-                                    "The live stock could not be loaded. Try again in a moment."
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(_) => view! { <crate::components::ErrorNotice message="The live stock could not be loaded. Try again in a moment." /> }.into_any()
                     })
             }}
         </Suspense>
