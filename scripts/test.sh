@@ -37,7 +37,7 @@ CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
-  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract
+  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload
 done
 
 log "cargo leptos build (server + hydrated UI + tailwind CSS)"

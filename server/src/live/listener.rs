@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use sqlx::{PgPool, postgres::PgListener};
+use sqlx::{
+    PgPool,
+    postgres::{PgListener, PgPoolOptions},
+};
 use tokio_util::sync::CancellationToken;
 
 use super::LiveHub;
@@ -56,7 +59,13 @@ pub async fn run(hub: LiveHub, pool: PgPool, instance: String, shutdown: Cancell
 }
 
 async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    // A connection of its own, outside the request pool: LISTEN keeps it for ever, and it must
+    // not take one of the DB_POOL_SIZE connections that requests share.
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await?;
+    let mut listener = PgListener::connect_with(&own).await?;
     listener.listen(db::live::CHANNEL).await?;
     Ok(listener)
 }

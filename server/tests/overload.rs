@@ -1,0 +1,70 @@
+//! A request that cannot get a database connection in time gets a 503 with the error JSON.
+
+mod common;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
+    // One connection, a short wait for it; the live dashboard's listener stays off the pool.
+    let app = common::spawn_with(&pool, |c| {
+        c.db_pool_size = 1;
+        c.db_acquire_timeout_ms = 300;
+    })
+    .await;
+    app.create("BUSY", 10).await;
+
+    // Block the coupon row, so a per-request claim holds the app's only connection while it
+    // waits for the lock (in batched mode the batch does).
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM coupons WHERE name = 'BUSY' FOR UPDATE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let stuck = tokio::spawn({
+        let http = app.http.clone();
+        let url = format!("{}/api/coupons/claim", app.base);
+        async move {
+            let body = serde_json::json!({"user_id": "first", "coupon_name": "BUSY"});
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    // Wait until that claim holds the connection and waits for the lock.
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let (status, body) = app.get("/api/coupons/BUSY").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    assert!(!body["error"].as_str().unwrap_or("").is_empty());
+
+    blocker.commit().await.unwrap();
+    assert_eq!(
+        stuck.await.unwrap(),
+        200,
+        "the waiting claim completes once the lock is free"
+    );
+    let (status, body) = app.get("/api/coupons/BUSY").await;
+    assert_eq!((status, body["remaining_amount"].as_i64()), (200, Some(9)));
+}
