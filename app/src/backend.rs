@@ -20,8 +20,6 @@ pub enum Created {
 /// carry only a sentence safe to show to a user.
 #[async_trait::async_trait]
 pub trait AdminBackend: Send + Sync + 'static {
-    /// Every coupon, newest first.
-    async fn list_coupons(&self) -> Result<Vec<CouponSummary>, String>;
     /// Live state of the named coupon (none if unknown), or of every coupon when `None`.
     async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, String>;
 

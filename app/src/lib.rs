@@ -12,7 +12,6 @@ pub mod backend;
 mod components;
 pub mod live;
 mod pages;
-pub mod server_fns;
 pub mod validation;
 
 use leptos::prelude::*;

@@ -28,12 +28,6 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> String {
 
 #[async_trait::async_trait]
 impl AdminBackend for DbBackend {
-    async fn list_coupons(&self) -> Result<Vec<CouponSummary>, String> {
-        db::coupons::list(&self.pool, LIST_LIMIT)
-            .await
-            .map_err(failed("listing coupons"))
-    }
-
     async fn coupon_page(&self, page: u32) -> Result<CouponPage, String> {
         let total = db::coupon_list::count(&self.pool)
             .await

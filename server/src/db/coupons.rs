@@ -56,16 +56,3 @@ pub async fn find_with_claimers(
     .fetch_optional(db)
     .await
 }
-
-/// Every coupon, newest first (the admin list; pagination comes with the admin UI).
-#[tracing::instrument(skip(db))]
-pub async fn list(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<CouponSummary>, sqlx::Error> {
-    sqlx::query_as!(
-        CouponSummary,
-        "SELECT name, amount, remaining_amount, created_at FROM coupons
-         ORDER BY created_at DESC, name LIMIT $1",
-        limit
-    )
-    .fetch_all(db)
-    .await
-}
