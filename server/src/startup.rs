@@ -66,7 +66,7 @@ impl Application {
             );
         }
         let state = AppState {
-            leptos_options: options,
+            leptos_options: Arc::new(options),
             engine: ClaimEngine::new(
                 pool.clone(),
                 config.claim_engine,
@@ -123,7 +123,7 @@ fn router(state: AppState, config: &Config) -> Router {
         pool: state.pool.clone(),
     });
     let context = move || provide_context(backend.clone());
-    let options = state.leptos_options.clone();
+    let options = (*state.leptos_options).clone();
     Router::new()
         .nest("/api", api::router())
         .route("/health", get(api::health))

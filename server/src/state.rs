@@ -1,5 +1,7 @@
 //! The one state every handler and the Leptos integration share.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
@@ -10,7 +12,10 @@ use crate::{auth::AdminAuth, claims::ClaimEngine, live::LiveHub};
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
+    /// Behind an `Arc`: axum clones the state for every request, claims included, and
+    /// `LeptosOptions` is a dozen strings.
+    #[from_ref(skip)]
+    pub leptos_options: Arc<LeptosOptions>,
     pub pool: PgPool,
     pub engine: ClaimEngine,
     /// Cancelled when the server stops, so long-lived responses (SSE) can end.
@@ -24,5 +29,11 @@ pub struct AppState {
 impl FromRef<AppState> for axum_extra::extract::cookie::Key {
     fn from_ref(state: &AppState) -> Self {
         state.auth.key()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        (*state.leptos_options).clone()
     }
 }
