@@ -3,13 +3,14 @@
 #
 #   scripts/pg.sh start <dir> <port> [extra postgres -c settings...]   prints the DATABASE_URL
 #   scripts/pg.sh stop  <dir>
+#   scripts/pg.sh crash <dir>     immediate stop, as a power cut would (crash recovery at next start)
 #
 # The cluster lives in <dir>/data with trust auth on 127.0.0.1 only. As root, initdb and the
 # server run as the `postgres` user, so <dir> must be reachable by it.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-cmd=${1:?usage: pg.sh start|stop <dir> [port]}
+cmd=${1:?usage: pg.sh start|stop|crash <dir> [port]}
 dir=$(realpath -m "${2:?missing cluster directory}")
 
 as_pg() {
@@ -32,13 +33,16 @@ start)
   fi
   echo "postgres://postgres@127.0.0.1:$port/postgres"
   ;;
+crash)
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+  ;;
 stop)
   if [ -f "$dir/data/PG_VERSION" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   ;;
 *)
-  echo "usage: pg.sh start|stop <dir> [port]" >&2
+  echo "usage: pg.sh start|stop|crash <dir> [port]" >&2
   exit 2
   ;;
 esac

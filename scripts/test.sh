@@ -3,7 +3,8 @@
 #   1. unit tests of app (shared types and validation rules)
 #   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
 #      -- the attack and engine tests once per claim engine mode
-#   3. Playwright in real Chromium against the real server built by cargo-leptos
+#   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes)
+#   4. Playwright in real Chromium against the real server built by cargo-leptos
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -32,13 +33,18 @@ log "cargo test -p server (claim engine: batched, the default)"
 # One test at a time within each test binary: several apps rendering Leptos pages at once in one
 # process were seen to leave a render unfinished (about 1 run in 15; never with one app per
 # process, as in production). Each test still fires its own concurrent attacks.
-CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1
+CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_
 
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
   CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload
 done
+
+log "crash tier: durable PostgreSQL crashed, restarted and the server killed under load"
+# Its own cluster (fsync and synchronous_commit on, wal_writer_delay=10s) and server processes;
+# the figures of each crash cycle are printed.
+cargo test -p server --test crash -- --test-threads=1 --nocapture
 
 log "cargo leptos build (server + hydrated UI + tailwind CSS)"
 cargo leptos build

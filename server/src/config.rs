@@ -33,6 +33,12 @@ pub struct Config {
     /// How long a request waits for a database connection before it gets a 503.
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
     pub db_acquire_timeout_ms: u64,
+    /// Longest a statement of a request may run before PostgreSQL cancels it (ms, 0 = no limit).
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub db_statement_timeout_ms: u64,
+    /// Longest a statement of a request may wait for a lock (ms, 0 = no limit).
+    #[arg(long, env = "DB_LOCK_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_lock_timeout_ms: u64,
     /// Log filter (tracing EnvFilter syntax); RUST_LOG wins when set.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -127,6 +127,7 @@ fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .nest("/api", api::router())
         .route("/health", get(api::health))
+        .route("/health/ready", get(api::ready))
         .merge(auth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))

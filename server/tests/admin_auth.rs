@@ -15,6 +15,7 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/coupons/claim"),
     ("GET", "/api/coupons/{name}"),
     ("GET", "/health"),
+    ("GET", "/health/ready"),
     ("GET", "/signin"),
     ("POST", "/api/coupons/claim"),
     ("POST", "/signin"),

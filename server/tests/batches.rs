@@ -61,11 +61,14 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
         .await
         .unwrap();
     let users: Vec<String> = ["x", "held", "x", "y"].map(String::from).to_vec();
-    let attempt = db::batches::settle_batch(&pool, "B", &users).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let attempt = db::batches::settle_batch(&mut conn, "B", &users)
+        .await
+        .unwrap();
     assert_eq!((attempt.remaining, attempt.consistent), (Some(1), true));
     assert_eq!(attempt.held, vec!["held"]);
     assert_eq!(attempt.granted, vec!["x"]);
-    db::batches::wait_durable(&pool).await.unwrap();
+    db::batches::wait_durable(&mut conn).await.unwrap();
     let coupon = db::coupons::find_with_claimers(&pool, "B")
         .await
         .unwrap()
@@ -107,7 +110,10 @@ async fn a_batch_that_waited_for_another_process_does_not_trust_its_snapshot(poo
     let users: Vec<String> = ["alice", "bob", "carol"].map(String::from).to_vec();
     let batch = tokio::spawn({
         let pool = pool.clone();
-        async move { db::batches::settle_batch(&pool, "RACE", &users).await }
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            db::batches::settle_batch(&mut conn, "RACE", &users).await
+        }
     });
     until_lock_waiters(&pool, 1).await;
     other.commit().await.unwrap();

@@ -58,6 +58,18 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
         "{body}"
     );
     assert!(!body["error"].as_str().unwrap_or("").is_empty());
+    // Readiness needs a database round trip; liveness does not.
+    let ready = app
+        .http
+        .get(format!("{}/health/ready", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.headers()["retry-after"], "1");
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable", "{body}");
+    assert_eq!(app.get("/health").await.0, 200);
 
     blocker.commit().await.unwrap();
     assert_eq!(
@@ -67,4 +79,39 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
     );
     let (status, body) = app.get("/api/coupons/BUSY").await;
     assert_eq!((status, body["remaining_amount"].as_i64()), (200, Some(9)));
+    assert_eq!(
+        app.get("/health/ready").await,
+        (200, serde_json::json!({"status": "ready"}))
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stuck_lock_ends_in_lock_timeout_503_and_claims_nothing(pool: PgPool) {
+    let app = common::spawn_with(&pool, |c| c.db_lock_timeout_ms = 200).await;
+    app.create("LOCKED", 10).await;
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM coupons WHERE name = 'LOCKED' FOR UPDATE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    // The lock timeout ends the wait (without it the claim would wait as long as the lock).
+    let (status, body) =
+        tokio::time::timeout(Duration::from_secs(10), app.claim("stuck", "LOCKED"))
+            .await
+            .expect("the claim still waits for the lock after 10 s");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    blocker.rollback().await.unwrap();
+    let (_, coupon) = app.get("/api/coupons/LOCKED").await;
+    assert_eq!(
+        (
+            coupon["remaining_amount"].as_i64(),
+            coupon["claimed_by"].clone()
+        ),
+        (Some(10), serde_json::json!([]))
+    );
+    assert_eq!(app.claim("stuck", "LOCKED").await.0, 200);
 }

@@ -3,7 +3,7 @@
 use app::api_types::ErrorBody;
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -32,6 +32,11 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the server is busy; try again in a moment")]
     Unavailable,
+    #[error(
+        "the database failed while this claim was being recorded, so whether it was recorded is \
+         unknown; retry it: the answer will tell (your claim, or already_claimed)"
+    )]
+    ClaimOutcomeUnknown,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -51,6 +56,7 @@ impl ApiError {
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::ClaimOutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "claim_outcome_unknown"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -60,6 +66,9 @@ impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         if crate::db::is_overloaded(&error) {
             tracing::warn!("no database connection within the acquire timeout: answered 503");
+            Self::Unavailable
+        } else if crate::db::is_transient(&error) {
+            tracing::warn!(%error, "database refused for a passing reason: answered 503");
             Self::Unavailable
         } else {
             Self::Internal(error.into())
@@ -74,6 +83,7 @@ impl From<ClaimError> for ApiError {
             ClaimError::AlreadyClaimed => Self::AlreadyClaimed,
             ClaimError::SoldOut => Self::SoldOut,
             ClaimError::Unavailable => Self::Unavailable,
+            ClaimError::OutcomeUnknown => Self::ClaimOutcomeUnknown,
             ClaimError::Database(e) => e.into(),
         }
     }
@@ -89,6 +99,13 @@ impl IntoResponse for ApiError {
             error: self.to_string(),
             code: code.to_owned(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Outages here are short (a pool wait, a database restart): ask for a prompt retry.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }

@@ -10,9 +10,11 @@ pub use error::ApiError;
 
 use axum::{
     Json, Router,
+    extract::State,
     routing::{get, post},
 };
 use serde_json::{Value, json};
+use sqlx::PgPool;
 
 use crate::state::AppState;
 
@@ -35,7 +37,18 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
-/// `GET /health`: answers while the process serves.
+/// `GET /health`: liveness. Answers while the process serves, whatever the database does (a
+/// load balancer must not restart a server because PostgreSQL is away).
 pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `GET /health/ready`: readiness. `200` when a database round trip works within the acquire
+/// timeout, else `503 unavailable`, so a load balancer sends no traffic here meanwhile.
+pub async fn ready(State(pool): State<PgPool>) -> Result<Json<Value>, ApiError> {
+    crate::db::ping(&pool).await.map_err(|error| {
+        tracing::warn!(%error, "readiness: database round trip failed");
+        ApiError::Unavailable
+    })?;
+    Ok(Json(json!({ "status": "ready" })))
 }

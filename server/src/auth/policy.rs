@@ -27,7 +27,12 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     PublicRoute {
         method: "GET",
         pattern: "/health",
-        why: "load balancers and probes",
+        why: "load balancers and probes (liveness)",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/health/ready",
+        why: "load balancers and probes (readiness: the database answers)",
     },
     PublicRoute {
         method: "GET",

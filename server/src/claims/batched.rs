@@ -19,7 +19,6 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::ClaimError;
-use crate::db;
 
 /// A worker with nothing to do for this long stops (and is restarted by the next claim).
 const IDLE: Duration = Duration::from_secs(10);
@@ -155,23 +154,31 @@ impl Batcher {
         }
     }
 
-    /// Settles one batch, then answers every waiter once the outcome is durable. The worker
+    /// Settles one batch on one connection, then answers every waiter once the outcome is
+    /// durable, after a barrier on that same connection (see `durable::confirm`). The worker
     /// moves on to the next batch as soon as this one's COMMIT released the row lock; the wait
-    /// for the WAL flush happens beside it. A failed batch fails only its own waiters.
+    /// for the WAL flush happens beside it. A failed batch fails only its own waiters, with 503:
+    /// `unavailable` when nothing can have committed, `claim_outcome_unknown` when it may have.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) {
+        let mut conn = match self.pool.acquire().await {
+            Ok(conn) => conn,
+            Err(error) => return answer_all(batch, ClaimError::classify(error)),
+        };
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
-        let settled = super::settle::settle(&self.pool, coupon, &users).await;
+        let settled = super::settle::settle(&mut conn, coupon, &users).await;
         let Ok(permit) = Arc::clone(&self.flushing).acquire_owned().await else {
             return; // never closed
         };
-        let pool = self.pool.clone();
+        let budget = self.pool.options().get_acquire_timeout();
         let coupon = coupon.to_owned();
         tokio::spawn(async move {
             let _permit = permit;
             // Even a batch that granted nothing waits: its "sold out" may rest on a commit that
             // is not durable yet.
             let outcomes = match settled {
-                Ok(outcomes) => db::batches::wait_durable(&pool).await.map(|()| outcomes),
+                Ok(outcomes) => super::durable::confirm(&mut conn, budget)
+                    .await
+                    .map(|()| outcomes),
                 Err(error) => Err(error),
             };
             match outcomes {
@@ -181,12 +188,25 @@ impl Batcher {
                     }
                 }
                 Err(error) => {
-                    tracing::error!(%error, coupon, size = batch.len(), "claim batch failed; its claims answered 503");
-                    for waiter in batch {
-                        let _ = waiter.reply.send(Err(ClaimError::Unavailable));
+                    let answer = ClaimError::classify(error);
+                    if let ClaimError::Database(error) = &answer {
+                        let size = batch.len();
+                        tracing::error!(%error, coupon, size, "claim batch failed; answered 503");
                     }
+                    answer_all(batch, answer);
                 }
             }
         });
+    }
+}
+
+/// Gives every waiter of a failed batch the same refusal (`Unavailable` or `OutcomeUnknown`).
+fn answer_all(batch: Vec<Waiter>, error: ClaimError) {
+    let refusal = || match &error {
+        ClaimError::OutcomeUnknown => ClaimError::OutcomeUnknown,
+        _ => ClaimError::Unavailable,
+    };
+    for waiter in batch {
+        let _ = waiter.reply.send(Err(refusal()));
     }
 }

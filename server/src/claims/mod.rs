@@ -4,6 +4,7 @@
 //! claims reach it, so the strategy can change without touching handlers.
 
 mod batched;
+mod durable;
 mod per_request;
 pub mod plan;
 mod settle;
@@ -25,11 +26,36 @@ pub enum ClaimError {
     AlreadyClaimed,
     #[error("this coupon has no stock left")]
     SoldOut,
-    /// The database could not be reached in time; nothing was claimed.
+    /// The database could not be reached in time, or refused for a passing reason; nothing was
+    /// claimed.
     #[error("the database is overloaded")]
     Unavailable,
+    /// The database failed after the claim may have committed (e.g. it crashed between COMMIT and
+    /// the flush to disk): whether the user holds the coupon is unknown here. A retry tells.
+    #[error("the claim may or may not have been recorded")]
+    OutcomeUnknown,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl ClaimError {
+    /// What a failed claim statement means for the client, logged here once: no connection in
+    /// time or a passing refusal is `Unavailable` (nothing claimed), a connection lost mid-way is
+    /// `OutcomeUnknown`, anything else stays a database error (an opaque 500).
+    pub fn classify(error: sqlx::Error) -> Self {
+        if crate::db::is_overloaded(&error) {
+            tracing::warn!("no database connection within the acquire timeout: claim answered 503");
+            Self::Unavailable
+        } else if crate::db::may_have_committed(&error) {
+            tracing::warn!(%error, "database connection lost during a claim: outcome unknown (503)");
+            Self::OutcomeUnknown
+        } else if crate::db::is_transient(&error) {
+            tracing::warn!(%error, "database refused a claim for a passing reason: answered 503");
+            Self::Unavailable
+        } else {
+            Self::Database(error)
+        }
+    }
 }
 
 /// Settles claims. Cheap to clone.
@@ -79,12 +105,7 @@ impl ClaimEngine {
             self.tell_live(coupon_name);
         }
         result.map_err(|e| match e {
-            ClaimError::Database(db) if crate::db::is_overloaded(&db) => {
-                tracing::warn!(
-                    "no database connection within the acquire timeout: claim answered 503"
-                );
-                ClaimError::Unavailable
-            }
+            ClaimError::Database(db) => ClaimError::classify(db),
             other => other,
         })
     }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::api_types::ClaimReceipt;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection};
 
 use super::{
     ClaimError,
@@ -12,48 +12,52 @@ use super::{
 };
 use crate::db;
 
-/// Each claim's outcome, in the order of `users`. Commits asynchronously: the caller must wait
-/// for `db::batches::wait_durable` before reporting any of them.
+/// Each claim's outcome, in the order of `users`. Commits asynchronously on `conn`: the caller
+/// must pass the durability barrier on that same connection before reporting any of them.
+///
+/// When what the database did disagrees with the plan, the batch has committed something else:
+/// its claims are answered `OutcomeUnknown` (a retry reads the truth), never a guess.
 pub(super) async fn settle(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     coupon: &str,
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
     // Fast path: one statement. It refuses to act when claims committed while it waited for
     // the row lock (another process), and then the slow path re-reads in a fresh snapshot.
-    let attempt = db::batches::settle_batch(pool, coupon, users).await?;
+    let attempt = db::batches::settle_batch(conn, coupon, users).await?;
     let Some(remaining) = attempt.remaining else {
         return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
     };
     if !attempt.consistent {
-        return settle_in_steps(pool, coupon, users).await;
+        return settle_in_steps(conn, coupon, users).await;
     }
     let holders: HashSet<String> = attempt.held.into_iter().collect();
     let decisions = plan(users, &holders, remaining);
     if granted(users, &decisions) != attempt.granted {
-        // Committed already: say so loudly, and answer 503 (never a wrong 200).
-        return Err(sqlx::Error::Protocol(format!(
-            "batch of {coupon:?}: the database granted {:?}, the plan {:?}",
-            attempt.granted,
-            granted(users, &decisions)
-        )));
+        tracing::error!(
+            coupon,
+            database = ?attempt.granted,
+            plan = ?granted(users, &decisions),
+            "batch committed other grants than planned: its claims answered claim_outcome_unknown"
+        );
+        return Ok(unknown(users));
     }
     let claimed_at: HashMap<String, DateTime<Utc>> = attempt
         .granted
         .into_iter()
         .zip(attempt.granted_at)
         .collect();
-    receipts(coupon, users, decisions, &claimed_at)
+    Ok(receipts(coupon, users, decisions, &claimed_at))
 }
 
 /// Slow path, one statement at a time in one transaction: lock, read holders (fresh snapshot,
 /// after the lock), decide, insert.
 async fn settle_in_steps(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     coupon: &str,
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let Some(remaining) = db::batches::lock_coupon_async_commit(&mut tx, coupon).await? else {
         return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
     };
@@ -74,7 +78,14 @@ async fn settle_in_steps(
         claimed_at.extend(db::batches::insert_many(&mut tx, coupon, &to_insert).await?);
         tx.commit().await?;
     }
-    receipts(coupon, users, decisions, &claimed_at)
+    Ok(receipts(coupon, users, decisions, &claimed_at))
+}
+
+fn unknown(users: &[String]) -> Vec<Result<ClaimReceipt, ClaimError>> {
+    users
+        .iter()
+        .map(|_| Err(ClaimError::OutcomeUnknown))
+        .collect()
 }
 
 fn receipts(
@@ -82,24 +93,29 @@ fn receipts(
     users: &[String],
     decisions: Vec<Decision>,
     claimed_at: &HashMap<String, DateTime<Utc>>,
-) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
+) -> Vec<Result<ClaimReceipt, ClaimError>> {
     decisions
         .into_iter()
         .zip(users)
         .map(|(decision, user)| match decision {
             Decision::Grant { remaining_after } => match claimed_at.get(user) {
-                Some(at) => Ok(Ok(ClaimReceipt {
+                Some(at) => Ok(ClaimReceipt {
                     user_id: user.clone(),
                     coupon_name: coupon.to_owned(),
                     claimed_at: *at,
                     remaining_amount: remaining_after,
-                })),
-                None => Err(sqlx::Error::Protocol(format!(
-                    "granted claim of {user:?} was not inserted"
-                ))),
+                }),
+                None => {
+                    tracing::error!(
+                        coupon,
+                        user,
+                        "granted claim was not inserted: outcome unknown"
+                    );
+                    Err(ClaimError::OutcomeUnknown)
+                }
             },
-            Decision::AlreadyClaimed => Ok(Err(ClaimError::AlreadyClaimed)),
-            Decision::SoldOut => Ok(Err(ClaimError::SoldOut)),
+            Decision::AlreadyClaimed => Err(ClaimError::AlreadyClaimed),
+            Decision::SoldOut => Err(ClaimError::SoldOut),
         })
         .collect()
 }

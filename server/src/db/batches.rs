@@ -1,7 +1,7 @@
 //! The statements of the batched claim engine: many claims of one coupon per transaction.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 /// What one batch statement saw and did.
 #[derive(Debug)]
@@ -21,14 +21,14 @@ pub struct BatchAttempt {
 /// Settles a batch in one statement, one round trip: lock the coupon row, find the users who
 /// already hold it, grant the first `remaining` other distinct users in arrival order, insert
 /// their claims and decrement the stock. COMMIT is asynchronous (see [`lock_coupon_async_commit`]);
-/// call [`wait_durable`] before reporting.
+/// call [`wait_durable`] on the same connection before reporting.
 ///
 /// The statement reads claims through its snapshot, taken before it waited for the row lock. If
 /// the locked row's stock differs from the snapshot's, some claim committed in between and the
 /// holders may be stale: then it inserts nothing and says `consistent = false`.
 #[tracing::instrument(skip(db, user_ids), fields(users = user_ids.len()))]
 pub async fn settle_batch(
-    db: &PgPool,
+    db: &mut PgConnection,
     coupon_name: &str,
     user_ids: &[String],
 ) -> Result<BatchAttempt, sqlx::Error> {
@@ -81,7 +81,7 @@ pub async fn settle_batch(
 /// It also makes this transaction's COMMIT asynchronous (`synchronous_commit = off`, for this
 /// transaction only): COMMIT then returns, and releases the row lock, without waiting for the WAL
 /// flush, so the next batch can take the lock while this one's flush is under way. The caller
-/// must not report the outcome before [`wait_durable`] returns.
+/// must not report the outcome before [`wait_durable`] returned on the same connection.
 #[tracing::instrument(skip(tx))]
 pub async fn lock_coupon_async_commit(
     tx: &mut PgConnection,
@@ -97,21 +97,32 @@ pub async fn lock_coupon_async_commit(
     Ok(row.map(|r| r.remaining_amount))
 }
 
-/// Returns once everything committed before the call is durable (flushed WAL).
+/// Returns once everything committed before the call is flushed to disk; true when it had to
+/// write (and flush) WAL for that, false when the flush position was already there.
 ///
-/// WAL is flushed in order, so a flush that covers the current insert position covers every
-/// earlier commit. When the flush position is already there this costs one round trip; otherwise
-/// the statement takes a transaction id, so its own synchronous COMMIT waits for the flush
-/// (concurrent callers share one flush: group commit).
+/// WAL is flushed in order, so a flush that reaches the current insert position covers every
+/// earlier commit, including this connection's own asynchronous ones and every commit whose rows
+/// it read. When the flush position is behind, the statement writes one WAL record
+/// (`pg_logical_emit_message`, transactional, so it takes a transaction id) and commits with
+/// `synchronous_commit = on` for this statement's transaction: that COMMIT cannot return before
+/// the WAL up to its own record, and so up to every earlier one, is flushed. A transaction that
+/// writes no WAL would commit without any flush, even with a transaction id.
+///
+/// Concurrent barriers share flushes (PostgreSQL's group commit: one flush covers every record
+/// inserted before it). Run it on the connection that committed: if that connection is still
+/// alive afterwards, PostgreSQL did not crash in between (a crash ends every connection), so the
+/// flush covered the commit. A barrier on a fresh connection after a crash would prove nothing.
 #[tracing::instrument(skip(db))]
-pub async fn wait_durable(db: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN '0'
-                       ELSE pg_current_xact_id()::text END AS "xid!""#
+pub async fn wait_durable(db: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    let barrier = sqlx::query!(
+        r#"SELECT set_config('synchronous_commit', 'on', true) AS "durable_commit!",
+                  CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN false
+                       ELSE pg_logical_emit_message(true, 'coupons.barrier', '') IS NOT NULL
+                  END AS "wrote!""#
     )
     .fetch_one(db)
     .await?;
-    Ok(())
+    Ok(barrier.wrote)
 }
 
 /// Which of `user_ids` already hold `coupon_name`.

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use serde_json::Value;
 use server::{config::Config, startup::Application};
-use sqlx::{PgPool, postgres::PgPoolOptions};
+use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A running server and a client for it. Stops the server when dropped.
@@ -39,10 +39,7 @@ pub async fn spawn_with(pool: &PgPool, adjust: impl FnOnce(&mut Config)) -> Test
     config.db_acquire_timeout_ms = 30_000;
     adjust(&mut config);
     // Its own pool on the same database, as a second server process would have.
-    let app_pool = PgPoolOptions::new()
-        .max_connections(config.db_pool_size)
-        .acquire_timeout(config.db_acquire_timeout())
-        .connect_with((*pool.connect_options()).clone())
+    let app_pool = server::db::connect_with(&config, (*pool.connect_options()).clone())
         .await
         .expect("connect app pool");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

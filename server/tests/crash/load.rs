@@ -1,0 +1,110 @@
+//! Real concurrent HTTP load: workers claim coupons with fresh user ids and record every answer.
+
+use std::{
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// One claim and what the server answered.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub user: String,
+    pub coupon: String,
+    /// `None` when no HTTP answer came (connection refused or reset, timeout).
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub sent: Instant,
+    pub took: Duration,
+}
+
+/// A running load; `stop` ends it and returns every answer.
+pub struct Load {
+    running: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    answers: Arc<Mutex<Vec<Answer>>>,
+}
+
+/// Claims once; never panics.
+pub async fn claim(http: &reqwest::Client, base: &str, user: &str, coupon: &str) -> Answer {
+    let sent = Instant::now();
+    let response = http
+        .post(format!("{base}/api/coupons/claim"))
+        .json(&json!({"user_id": user, "coupon_name": coupon}))
+        .send()
+        .await;
+    let (status, code) = match response {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let body: Option<Value> = r.json().await.ok();
+            let code = body.and_then(|b| b.get("code").and_then(Value::as_str).map(String::from));
+            (Some(status), code)
+        }
+        Err(_) => (None, None),
+    };
+    Answer {
+        user: user.to_owned(),
+        coupon: coupon.to_owned(),
+        status,
+        code,
+        sent,
+        took: sent.elapsed(),
+    }
+}
+
+impl Load {
+    /// `workers` tasks, each claiming `coupons` in turn with fresh users named `{tag}-{w}-{n}`,
+    /// against whatever `base` holds at the moment (a restarted server may move it).
+    pub fn start(base: Arc<RwLock<String>>, coupons: &[String], workers: usize, tag: &str) -> Self {
+        let running = Arc::new(AtomicBool::new(true));
+        let answers = Arc::new(Mutex::new(Vec::new()));
+        // A client that neither pools across a dead server nor waits forever.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .pool_max_idle_per_host(workers)
+            .build()
+            .expect("client");
+        let workers = (0..workers)
+            .map(|w| {
+                let (running, answers, http, base) =
+                    (running.clone(), answers.clone(), http.clone(), base.clone());
+                let coupons = coupons.to_vec();
+                let tag = tag.to_owned();
+                tokio::spawn(async move {
+                    let mut n = 0usize;
+                    while running.load(Ordering::Relaxed) {
+                        let coupon = &coupons[(w + n) % coupons.len()];
+                        let user = format!("{tag}-{w}-{n}");
+                        let url = base.read().unwrap().clone();
+                        let answer = claim(&http, &url, &user, coupon).await;
+                        if answer.status.is_none() {
+                            // Nobody answers: do not spin on a refused port.
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        answers.lock().unwrap().push(answer);
+                        n += 1;
+                    }
+                })
+            })
+            .collect();
+        Self {
+            running,
+            workers,
+            answers,
+        }
+    }
+
+    /// Stops the workers (each finishes its request in flight) and returns all answers.
+    pub async fn stop(self) -> Vec<Answer> {
+        self.running.store(false, Ordering::Relaxed);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        std::mem::take(&mut *self.answers.lock().unwrap())
+    }
+}

@@ -1,0 +1,149 @@
+//! The crash-and-count tier: a durable PostgreSQL (fsync and synchronous_commit on, a 10 s
+//! `wal_writer_delay` that keeps asynchronous commits unflushed), the real server binary as its
+//! own process under concurrent HTTP load, and faults in the middle of the sale: PostgreSQL
+//! crashed (`pg_ctl stop -m immediate`) and restarted, PostgreSQL restarted cleanly (`-m fast`),
+//! the server `kill -9`ed and restarted. Afterwards, counted from the database: every user
+//! answered `200` has a row, no oversell, no double claim, `remaining == amount - claims`, a
+//! retry of an unanswered or unknown claim tells the truth, the server served `200`s again after
+//! PostgreSQL came back without being restarted, and no answer took longer than the acquire
+//! timeout plus a margin.
+
+mod cluster;
+mod load;
+mod process;
+mod report;
+
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use cluster::Cluster;
+use load::Load;
+use process::ServerProcess;
+use report::{Cycle, Fault};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+
+/// The faults of one tier run, in order: at least 10 crash cycles across both engine modes.
+const FAULTS: &[Fault] = &[
+    Fault::PostgresCrash,
+    Fault::PostgresCrash,
+    Fault::PostgresFastRestart,
+    Fault::ServerKill9,
+    Fault::PostgresCrash,
+];
+/// Concurrent clients claiming during each cycle.
+const CLIENTS: usize = 24;
+/// Stock of the coupon that sells out during a cycle (the other never does).
+const SMALL_STOCK: i32 = 150;
+
+async fn connect(url: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await
+        .expect("connect to the durable cluster")
+}
+
+async fn create_coupon(base: &str, name: &str, amount: i32) {
+    let status = reqwest::Client::new()
+        .post(format!("{base}/api/coupons"))
+        .json(&serde_json::json!({"name": name, "amount": amount}))
+        .send()
+        .await
+        .expect("create coupon")
+        .status();
+    assert_eq!(status, 201, "create {name}");
+}
+
+async fn status_of(base: &str, path: &str) -> u16 {
+    reqwest::get(format!("{base}{path}"))
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+/// Runs every fault of [`FAULTS`] against one server in `engine` mode and checks each cycle.
+async fn crash_tier(engine: &str) {
+    let cluster = Cluster::start();
+    let admin = connect(&cluster.url("postgres")).await;
+    sqlx::query("CREATE DATABASE coupons")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = cluster.url("coupons");
+    let log = cluster.file("server.log");
+    let mut server = ServerProcess::start(&url, engine, &log).await;
+    let base = Arc::new(RwLock::new(server.base.clone()));
+    let mut cycles = Vec::new();
+    for (i, fault) in FAULTS.iter().enumerate() {
+        let coupons = [format!("BIG-{i}"), format!("SMALL-{i}")];
+        create_coupon(&server.base, &coupons[0], 1_000_000).await;
+        create_coupon(&server.base, &coupons[1], SMALL_STOCK).await;
+        let load = Load::start(base.clone(), &coupons, CLIENTS, &format!("c{i}"));
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let fault_at = Instant::now();
+        match fault {
+            Fault::PostgresCrash => {
+                cluster.crash();
+                // Liveness stays up; readiness tells the load balancer the database is away.
+                assert_eq!(status_of(&server.base, "/health").await, 200);
+                assert_eq!(status_of(&server.base, "/health/ready").await, 503);
+                tokio::time::sleep(Duration::from_millis(1000)).await;
+                cluster.restart();
+            }
+            Fault::PostgresFastRestart => {
+                cluster.stop_fast();
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                cluster.restart();
+            }
+            Fault::ServerKill9 => {
+                server.kill9();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                server = ServerProcess::start(&url, engine, &log).await;
+                *base.write().unwrap() = server.base.clone();
+            }
+        }
+        let recovered_at = Instant::now();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let answers = load.stop().await;
+        assert_eq!(status_of(&server.base, "/health/ready").await, 200);
+        let db = connect(&url).await;
+        let cycle = Cycle::check(
+            engine,
+            *fault,
+            &coupons,
+            answers,
+            (fault_at, recovered_at),
+            &server.base,
+            &db,
+        )
+        .await;
+        db.close().await;
+        println!("{cycle}");
+        cycles.push(cycle);
+    }
+    let failures: Vec<String> = cycles.iter().flat_map(|c| c.problems.clone()).collect();
+    if !failures.is_empty() {
+        let tail = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: Vec<&str> = tail.lines().rev().take(30).collect();
+        panic!(
+            "{engine}: {} problem(s):\n{}\nserver log (newest last):\n{}",
+            failures.len(),
+            failures.join("\n"),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_tier_batched_engine() {
+    crash_tier("batched").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_tier_per_request_engine() {
+    crash_tier("per-request").await;
+}

@@ -1,0 +1,197 @@
+//! Counting one crash cycle from the database, and what it printed.
+
+use std::{
+    collections::{HashMap, HashSet},
+    fmt,
+    time::{Duration, Instant},
+};
+
+use sqlx::PgPool;
+
+use super::{load, load::Answer, process::ACQUIRE_TIMEOUT};
+
+/// What went wrong in the middle of the sale.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// `pg_ctl stop -m immediate`, then start (crash recovery).
+    PostgresCrash,
+    /// `pg_ctl stop -m fast`, then start.
+    PostgresFastRestart,
+    /// `kill -9` of the server process, then a new one.
+    ServerKill9,
+}
+
+/// Slack over the acquire timeout for any one answer (scheduling, connect retries).
+const MARGIN: Duration = Duration::from_millis(2000);
+
+/// The figures and problems of one cycle.
+pub struct Cycle {
+    engine: String,
+    fault: Fault,
+    requests: usize,
+    acknowledged: usize,
+    rows: usize,
+    lost: usize,
+    unknown: usize,
+    retried: usize,
+    slowest: Duration,
+    oks_after_recovery: usize,
+    first_ok_after_recovery: Option<Duration>,
+    pub problems: Vec<String>,
+}
+
+struct CouponRow {
+    amount: i32,
+    remaining: i32,
+    users: Vec<String>,
+}
+
+async fn read_coupon(db: &PgPool, name: &str) -> CouponRow {
+    let (amount, remaining): (i32, i32) =
+        sqlx::query_as("SELECT amount, remaining_amount FROM coupons WHERE name = $1")
+            .bind(name)
+            .fetch_one(db)
+            .await
+            .expect("coupon row");
+    let users: Vec<String> =
+        sqlx::query_scalar("SELECT user_id FROM claims WHERE coupon_name = $1 ORDER BY id")
+            .bind(name)
+            .fetch_all(db)
+            .await
+            .expect("claim rows");
+    CouponRow {
+        amount,
+        remaining,
+        users,
+    }
+}
+
+fn is_ok(a: &Answer) -> bool {
+    a.status == Some(200)
+}
+
+/// No answer, or an answer that does not settle the claim (5xx): a retry must tell the truth.
+fn is_unsettled(a: &Answer) -> bool {
+    a.status.is_none_or(|s| s >= 500)
+}
+
+impl Cycle {
+    /// Retries every unsettled claim once, then counts everything from the database.
+    pub async fn check(
+        engine: &str,
+        fault: Fault,
+        coupons: &[String],
+        answers: Vec<Answer>,
+        (fault_at, recovered_at): (Instant, Instant),
+        base: &str,
+        db: &PgPool,
+    ) -> Self {
+        let mut problems = Vec::new();
+        let http = reqwest::Client::new();
+        let unsettled: Vec<&Answer> = answers.iter().filter(|a| is_unsettled(a)).collect();
+        let unknown = answers
+            .iter()
+            .filter(|a| a.code.as_deref() == Some("claim_outcome_unknown"))
+            .count();
+        let mut retries = Vec::new();
+        for a in &unsettled {
+            retries.push(load::claim(&http, base, &a.user, &a.coupon).await);
+        }
+        let mut acknowledged: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for a in answers.iter().chain(&retries).filter(|a| is_ok(a)) {
+            acknowledged.entry(&a.coupon).or_default().insert(&a.user);
+        }
+        let (mut rows, mut lost) = (0, 0);
+        for coupon in coupons {
+            let row = read_coupon(db, coupon).await;
+            let held: HashSet<&str> = row.users.iter().map(String::as_str).collect();
+            rows += row.users.len();
+            let acked = acknowledged.remove(coupon.as_str()).unwrap_or_default();
+            let missing: Vec<&&str> = acked.iter().filter(|u| !held.contains(**u)).collect();
+            lost += missing.len();
+            if !missing.is_empty() {
+                problems.push(format!(
+                    "{coupon}: {} user(s) answered 200 have no row: {:?}",
+                    missing.len(),
+                    missing.iter().take(5).collect::<Vec<_>>()
+                ));
+            }
+            if row.users.len() > row.amount as usize {
+                problems.push(format!("{coupon}: oversold, {} rows", row.users.len()));
+            }
+            if held.len() != row.users.len() {
+                problems.push(format!("{coupon}: a user holds it twice"));
+            }
+            if row.remaining != row.amount - row.users.len() as i32 {
+                problems.push(format!("{coupon}: remaining != amount - claims"));
+            }
+            for r in retries.iter().filter(|r| &r.coupon == coupon) {
+                let truthful = match (r.status, r.code.as_deref()) {
+                    (Some(200), _) | (Some(409), Some("already_claimed")) => {
+                        held.contains(&*r.user)
+                    }
+                    (Some(409), Some("sold_out")) => !held.contains(&*r.user),
+                    _ => false,
+                };
+                if !truthful {
+                    problems.push(format!(
+                        "{coupon}: retry of {} answered {:?} {:?}, row present: {}",
+                        r.user,
+                        r.status,
+                        r.code,
+                        held.contains(&*r.user)
+                    ));
+                }
+            }
+        }
+        let slowest = answers.iter().map(|a| a.took).max().unwrap_or_default();
+        if slowest > ACQUIRE_TIMEOUT + MARGIN {
+            problems.push(format!("an answer took {slowest:?}"));
+        }
+        let after: Vec<&Answer> = answers
+            .iter()
+            .filter(|a| is_ok(a) && a.sent >= recovered_at)
+            .collect();
+        if after.is_empty() {
+            problems.push("no 200 after the database or server came back".into());
+        }
+        let first_ok_after_recovery = after.iter().map(|a| a.sent + a.took - fault_at).min();
+        Self {
+            engine: engine.to_owned(),
+            fault,
+            requests: answers.len(),
+            acknowledged: answers.iter().filter(|a| is_ok(a)).count(),
+            rows,
+            lost,
+            unknown,
+            retried: retries.len(),
+            slowest,
+            oks_after_recovery: after.len(),
+            first_ok_after_recovery,
+            problems,
+        }
+    }
+}
+
+impl fmt::Display for Cycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "crash cycle: engine={} fault={:?} requests={} answered_200={} rows={} lost={} \
+             outcome_unknown={} retried={} slowest_answer={:.0?} 200s_after_recovery={} \
+             first_200_after_fault={:.0?} problems={}",
+            self.engine,
+            self.fault,
+            self.requests,
+            self.acknowledged,
+            self.rows,
+            self.lost,
+            self.unknown,
+            self.retried,
+            self.slowest,
+            self.oks_after_recovery,
+            self.first_ok_after_recovery,
+            self.problems.len()
+        )
+    }
+}
