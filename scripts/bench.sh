@@ -37,7 +37,9 @@ ulimit -n 65536 2>/dev/null || true
 log "cargo build --release -p server"
 cargo build --release -p server
 base=$(scripts/pg.sh start "$work/pg" "$(scripts/free-port.sh)" shared_buffers=256MB)
-log "PostgreSQL (fsync=$(psql -tA "$base" -c 'SHOW fsync'), synchronous_commit=$(psql -tA "$base" -c 'SHOW synchronous_commit')) at $base"
+durability=$(psql -tA "$base" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
+  FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_writer_delay')")
+log "PostgreSQL at $base: $durability"
 psql -q "$base" -c "CREATE DATABASE bench"
 db="${base%/*}/bench"
 port=$(scripts/free-port.sh)
@@ -106,6 +108,7 @@ for mode in $modes; do
 done
 
 echo
+echo "PostgreSQL durability: $durability"
 printf '%-12s %-19s %6s %10s %10s %9s %9s %9s %8s %8s\n' \
   mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB"
 while IFS=$'\t' read -r mode label coupon conns rss result; do

@@ -44,3 +44,48 @@ pub trait AdminBackend: Send + Sync + 'static {
 
 /// The form in which the backend travels through Leptos context.
 pub type SharedBackend = Arc<dyn AdminBackend>;
+
+/// True when the admin guard's verdict on this request admits it to admin data: the admin is
+/// open, or the caller is signed in. No verdict (a request that reached the app without passing
+/// the guard) admits nothing.
+pub fn admits(status: Option<crate::admin_types::AdminStatus>) -> bool {
+    status.is_some_and(|s| !s.auth_required || s.signed_in)
+}
+
+/// The backend, for a server function or page loader of admin data. Defence in depth: the
+/// server's guard already refuses strangers before routing, and this refuses them again inside
+/// the app, so a routing mistake (a path the guard judged public that rendered the app) cannot
+/// hand out admin data.
+#[cfg(feature = "ssr")]
+pub fn admitted() -> Result<SharedBackend, String> {
+    use leptos::prelude::use_context;
+    let status = use_context::<http::request::Parts>().and_then(|p| {
+        p.extensions
+            .get::<crate::admin_types::AdminStatus>()
+            .copied()
+    });
+    if !admits(status) {
+        return Err("Sign in to see this.".to_owned());
+    }
+    use_context::<SharedBackend>().ok_or_else(|| "The server is misconfigured.".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::admits;
+    use crate::admin_types::AdminStatus;
+
+    #[test]
+    fn only_a_guard_verdict_of_open_or_signed_in_admits() {
+        let status = |auth_required, signed_in| {
+            Some(AdminStatus {
+                auth_required,
+                signed_in,
+            })
+        };
+        assert!(!admits(None));
+        assert!(!admits(status(true, false)));
+        assert!(admits(status(true, true)));
+        assert!(admits(status(false, false)));
+    }
+}

@@ -6,7 +6,7 @@ use app::backend::SharedBackend;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
-    http::HeaderName,
+    http::{HeaderName, StatusCode},
     middleware::from_fn_with_state,
     routing::get,
 };
@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     trace::TraceLayer,
 };
 
@@ -124,7 +125,13 @@ fn router(state: AppState, config: &Config) -> Router {
     });
     let context = move || provide_context(backend.clone());
     let options = (*state.leptos_options).clone();
+    // The UI's JS, WASM and CSS: a file service that answers a plain 404 for anything else, so
+    // no public /pkg path can ever reach the app's renderer (the fallback below).
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::new()
+        .nest_service("/pkg", ServeDir::new(pkg))
+        // The pages carry an inline icon; browsers that ask anyway get a plain 404.
+        .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
         .nest("/api", api::router())
         .route("/health", get(api::health))
         .route("/health/ready", get(api::ready))

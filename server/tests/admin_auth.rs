@@ -14,8 +14,12 @@ use sqlx::PgPool;
 const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/coupons/claim"),
     ("GET", "/api/coupons/{name}"),
+    ("GET", "/favicon.ico"),
     ("GET", "/health"),
     ("GET", "/health/ready"),
+    // The static file service of the UI's JS, WASM and CSS (axum names its nest tail so).
+    ("GET", "/pkg/"),
+    ("GET", "/pkg/{*__private__axum_nest_tail_param}"),
     ("GET", "/signin"),
     ("POST", "/api/coupons/claim"),
     ("POST", "/signin"),
@@ -173,4 +177,127 @@ async fn open_admin_admits_everyone_and_says_so(pool: PgPool) {
         html.contains("No admin password is set"),
         "no open-admin banner"
     );
+}
+
+/// Admin paths a stranger must not reach; `SECRET` has a claimer, `HIDDEN` is never named.
+const ADMIN_TARGETS: &[&str] = &[
+    "/",
+    "/?page=2",
+    "/coupons/SECRET",
+    "/coupons/SECRET/claimers",
+    "/live",
+    "/live?coupon=SECRET",
+    "/api/coupons/SECRET/claims",
+    "/api/coupons/SECRET/claims.csv",
+    "/api/coupons/SECRET/events",
+    "/api/events",
+    "/rpc/coupon_page",
+    "/rpc/find_coupon",
+    "/rpc/claimers_page",
+    "/rpc/live_coupons",
+];
+
+/// Ways to walk from a public prefix into `target`, each read differently by some layer.
+fn escapes(target: &str) -> Vec<String> {
+    let rest = target.trim_start_matches('/');
+    let mut paths = Vec::new();
+    for public in [
+        "/pkg",
+        "/pkg/x",
+        "/api/coupons",
+        "/signin",
+        "/health",
+        "/favicon.ico",
+    ] {
+        for up in [
+            "..",
+            "%2e%2e",
+            "%2E%2E",
+            ".%2e",
+            "%2e.",
+            ".%2E",
+            "%2E.",
+            "./..",
+            "%2e/..",
+            "x%2f..",
+            "x%2F%2e%2e",
+            "%5c..",
+            "..%5c",
+            "\\..",
+            "..\\",
+            ";/..",
+            "..;",
+            "..;x=1",
+        ] {
+            paths.push(format!("{public}/{up}/{rest}"));
+            paths.push(format!("{public}/{up}/{up}/{rest}"));
+        }
+    }
+    for variant in [
+        format!("//{rest}"),
+        format!("/./{rest}"),
+        format!("/%2e/{rest}"),
+        format!("/{}", rest.replacen('/', "//", 1)),
+        format!("/{}", rest.replacen('/', "/./", 1)),
+        format!("/{}", rest.replacen('/', "%2f", 1)),
+        format!("/{}", rest.replacen('/', "%5c", 1)),
+        format!("/{}", rest.replacen('/', "\\", 1)),
+        format!("/{}", rest.replacen('/', ";x=1/", 1)),
+        target.to_owned(),
+    ] {
+        paths.push(variant);
+    }
+    paths
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn no_encoded_or_odd_path_shows_admin_data_to_a_stranger(pool: PgPool) {
+    let _one_at_a_time = common::admin::exclusive().await;
+    let app = locked(&pool, 60).await;
+    for (name, amount) in [("SECRET", 10), ("HIDDEN-COUPON-71", 10)] {
+        let created = client()
+            .post(format!("{}/api/coupons", app.base))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({"name": name, "amount": amount}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+    }
+    assert_eq!(app.claim("secret-claimer-93", "SECRET").await.0, 200);
+    let limit = std::time::Duration::from_secs(5);
+    let mut tried = 0;
+    for target in ADMIN_TARGETS {
+        for path in escapes(target) {
+            for method in ["GET", "HEAD", "POST", "PURGE"] {
+                tried += 1;
+                let what = format!("{method} {path}");
+                let Some(r) = common::raw::send(app.addr, method, &path, limit).await else {
+                    panic!("{what}: no complete answer within {limit:?} (a stream to a stranger?)");
+                };
+                assert!(r.status < 500, "{what}: {}", r.status);
+                for secret in ["secret-claimer-93", "HIDDEN-COUPON-71"] {
+                    assert!(
+                        !r.body.contains(secret),
+                        "{what} leaked {secret}: {}",
+                        r.status
+                    );
+                }
+                // The only page a stranger gets is the sign-in page.
+                if (200..300).contains(&r.status) && r.headers.contains("content-type: text/html") {
+                    assert!(
+                        r.body.contains("name=\"password\""),
+                        "{what}: a page, {}",
+                        r.status
+                    );
+                }
+            }
+        }
+    }
+    assert!(tried > 2000, "corpus too small: {tried}");
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM claims")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "a stranger's request changed state");
 }

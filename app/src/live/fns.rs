@@ -8,7 +8,6 @@ use super::LiveCoupon;
 /// The live state of the coupon `name`, or of every coupon (newest first) when `None`.
 #[server(prefix = "/rpc")]
 pub async fn live_coupons(name: Option<String>) -> Result<Vec<LiveCoupon>, ServerFnError> {
-    let backend = use_context::<crate::backend::SharedBackend>()
-        .ok_or_else(|| ServerFnError::new("the server has no backend in context"))?;
+    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
     backend.live_coupons(name).await.map_err(ServerFnError::new)
 }

@@ -14,6 +14,8 @@ pub enum AuthError {
     Unauthorized,
     #[error("cross-site requests may not change anything here")]
     CrossSite,
+    #[error("ambiguous path: {0}")]
+    AmbiguousPath(&'static str),
 }
 
 impl IntoResponse for AuthError {
@@ -21,6 +23,7 @@ impl IntoResponse for AuthError {
         let (status, code) = match self {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::CrossSite => (StatusCode::FORBIDDEN, "cross_site_request"),
+            Self::AmbiguousPath(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
         };
         let body = ErrorBody {
             error: self.to_string(),

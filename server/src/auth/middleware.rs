@@ -10,16 +10,20 @@ use axum::{
 use axum_extra::extract::cookie::SignedCookieJar;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::{AdminAuth, AuthError, policy, session};
+use super::{AdminAuth, AuthError, canonical, policy, session};
 
-/// Admits public routes, and admin routes when no password is set or the caller has a session or
-/// the bearer token. Refused JSON calls get `401`; refused pages are sent to sign-in.
-/// State-changing requests from another site are refused first, whoever sends them.
+/// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
+/// site, whoever sends them. Then admits public routes, and admin routes when no password is set
+/// or the caller has a session or the bearer token. Refused JSON calls get `401`; refused pages
+/// are sent to sign-in.
 pub async fn require_admin(
     State(auth): State<AdminAuth>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(why) = canonical::ambiguity(request.uri().path()) {
+        return AuthError::AmbiguousPath(why).into_response();
+    }
     let method = request.method().clone();
     if !is_safe(&method) && is_cross_site(request.headers()) {
         return AuthError::CrossSite.into_response();

@@ -3,6 +3,7 @@
 //! [`policy`] is the one place that decides which routes are public; everything else is an admin
 //! route. [`require_admin`] enforces it on every request, before routing.
 
+mod canonical;
 mod error;
 mod handlers;
 mod middleware;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod attack;
+pub mod raw;
 pub mod sse;
 
 use std::net::SocketAddr;
