@@ -42,6 +42,18 @@ fn backend() -> Result<crate::backend::SharedBackend, String> {
     crate::backend::admitted()
 }
 
+/// A name to look up: anything the database can hold. Control characters (NUL above all, which
+/// PostgreSQL refuses in text) are a client error, never a 500.
+#[cfg(feature = "ssr")]
+fn lookup(name: &str) -> Result<(), ServerFnError> {
+    if name.chars().any(char::is_control) {
+        return Err(ServerFnError::Args(
+            "name must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Who is looking: set on the request by the server's admin guard.
 #[server(prefix = "/rpc", endpoint = "admin_status")]
 pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
@@ -74,6 +86,7 @@ pub async fn create_coupon(name: String, amount: String) -> Result<String, Creat
 /// The coupon named `name`, if any.
 #[server(prefix = "/rpc", endpoint = "find_coupon")]
 pub async fn find_coupon(name: String) -> Result<Option<CouponSummary>, ServerFnError> {
+    lookup(&name)?;
     let backend = backend().map_err(ServerFnError::new)?;
     backend.find_coupon(&name).await.map_err(ServerFnError::new)
 }
@@ -90,6 +103,7 @@ pub async fn load_claimers(
         limit: Some(crate::admin_types::DEFAULT_CLAIMERS_LIMIT),
         prefix,
     };
+    lookup(&name)?;
     let (after, limit, prefix) = query
         .checked()
         .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;

@@ -15,10 +15,36 @@ pub fn check_text(value: &str) -> Result<(), ValidationError> {
         return Err(ValidationError::new("control_character")
             .with_message(Cow::Borrowed("must not contain control characters")));
     }
-    if !value.is_empty() && value.trim().is_empty() {
+    if !value.is_empty() && value.chars().all(is_invisible) {
         return Err(ValidationError::new("blank").with_message(Cow::Borrowed("must not be blank")));
     }
     Ok(())
+}
+
+/// White space, and the characters that render as nothing (zero-width spaces and joiners, BOM,
+/// soft hyphen, direction marks, variation selectors, fillers): a name made only of these looks
+/// blank to every reader, so it counts as blank.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
 }
 
 /// The same rule for one value outside a struct (e.g. a name taken from a URL path).
@@ -71,7 +97,15 @@ mod tests {
 
     #[test]
     fn accepts_unicode_and_punctuation() {
-        for name in ["PROMO_SUPER", "🎉 SALE", "春节优惠", "a-b.c/d?e", "x"] {
+        for name in [
+            "PROMO_SUPER",
+            "🎉 SALE",
+            "春节优惠",
+            "a-b.c/d?e",
+            "x",
+            "a\u{200B}b",
+            "👨\u{200D}👩",
+        ] {
             assert_eq!(coupon(name, 1), Ok(()), "{name}");
         }
         assert_eq!(coupon(&"é".repeat(255), i32::MAX as i64), Ok(()));
@@ -80,7 +114,17 @@ mod tests {
     #[test]
     fn refuses_broken_names() {
         let long = "a".repeat(256);
-        for name in ["", "   ", "a\nb", "tab\t", "\u{7f}", long.as_str()] {
+        for name in [
+            "",
+            "   ",
+            "a\nb",
+            "tab\t",
+            "\u{7f}",
+            long.as_str(),
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            " \u{00AD}\u{3164} ",
+        ] {
             let err = coupon(name, 1).unwrap_err();
             assert!(err.starts_with("name "), "{name:?}: {err}");
         }

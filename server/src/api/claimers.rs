@@ -92,7 +92,7 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
             .claimed_at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         if out
-            .write_record([row.user_id.as_str(), at.as_str()])
+            .write_record([&*neutralised(&row.user_id), at.as_str()])
             .is_err()
         {
             return;
@@ -106,6 +106,16 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
         }
     }
     send(&tx, &mut out).await;
+}
+
+/// A cell that a spreadsheet would run as a formula (OWASP, CSV injection: it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so it is shown as text.
+fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
