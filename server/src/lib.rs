@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod live;
 mod rpc_status;
+pub mod security_headers;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

@@ -143,6 +143,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(from_fn_with_state(state.auth.clone(), auth::require_admin))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::from_fn(crate::security_headers::add))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
