@@ -157,3 +157,26 @@ async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
         .unwrap();
     assert_eq!((coupon.remaining_amount, coupon.claimed_by.len()), (0, 2));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn claims_of_unknown_coupons_leave_no_worker_behind(pool: PgPool) {
+    db::coupons::insert(&pool, "REAL", 5).await.unwrap();
+    let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
+    let claims: Vec<_> = (0..2000)
+        .map(|i| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.claim("u", &format!("NO-SUCH-{i}")).await })
+        })
+        .collect();
+    for claim in claims {
+        assert!(matches!(claim.await.unwrap(), Err(ClaimError::NotFound)));
+    }
+    assert!(engine.claim("u", "REAL").await.is_ok());
+    // A worker of a missing coupon ends right after its batch (not after the 10 s idle time);
+    // the real coupon's worker stays.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while engine.batch_workers() > 1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(engine.batch_workers(), 1);
+}

@@ -124,9 +124,12 @@ impl Batcher {
                 tokio::task::yield_now().await;
                 self.fill(&mut queue, &mut batch);
             }
-            self.settle(&coupon, batch).await;
+            if !self.settle(&coupon, batch).await {
+                // No such coupon: a worker would only hold memory and a place in the map.
+                break;
+            }
         }
-        // Idle or stopping: leave the map first so no new claim finds this queue, then settle stragglers.
+        // Idle, stopping or no such coupon: leave the map first so no new claim finds this queue, then settle stragglers.
         {
             let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
             let mine = |q: &mpsc::Sender<Waiter>| me.upgrade().is_some_and(|s| s.same_channel(q));
@@ -141,7 +144,7 @@ impl Batcher {
         }
         while !rest.is_empty() {
             let batch: Vec<Waiter> = rest.drain(..rest.len().min(self.max_batch)).collect();
-            self.settle(&coupon, batch).await;
+            let _exists = self.settle(&coupon, batch).await;
         }
     }
 
@@ -159,15 +162,22 @@ impl Batcher {
     /// moves on to the next batch as soon as this one's COMMIT released the row lock; the wait
     /// for the WAL flush happens beside it. A failed batch fails only its own waiters, with 503:
     /// `unavailable` when nothing can have committed, `claim_outcome_unknown` when it may have.
-    async fn settle(&self, coupon: &str, batch: Vec<Waiter>) {
+    ///
+    /// Returns false when the coupon does not exist.
+    async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
         let mut conn = match self.pool.acquire().await {
             Ok(conn) => conn,
-            Err(error) => return answer_all(batch, ClaimError::classify(error)),
+            Err(error) => {
+                answer_all(batch, ClaimError::classify(error));
+                return true;
+            }
         };
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
         let settled = super::settle::settle(&mut conn, coupon, &users).await;
+        let exists = !matches!(&settled, Ok(outcomes)
+            if outcomes.iter().all(|o| matches!(o, Err(ClaimError::NotFound))));
         let Ok(permit) = Arc::clone(&self.flushing).acquire_owned().await else {
-            return; // never closed
+            return exists; // never closed
         };
         let budget = self.pool.options().get_acquire_timeout();
         let coupon = coupon.to_owned();
@@ -197,6 +207,13 @@ impl Batcher {
                 }
             }
         });
+        exists
+    }
+
+    /// Coupons with a live worker in this process.
+    pub(super) fn workers(&self) -> usize {
+        let queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues.values().filter(|q| !q.is_closed()).count()
     }
 }
 

@@ -86,6 +86,11 @@ impl ClaimEngine {
         self
     }
 
+    /// Coupons whose batch worker is alive in this process (batched mode).
+    pub fn batch_workers(&self) -> usize {
+        self.batcher.workers()
+    }
+
     /// The strategy in use.
     pub fn mode(&self) -> EngineMode {
         self.mode
