@@ -5,7 +5,8 @@
 # and starts the release server per mode, and drives it with wrk from a separate process on
 # 127.0.0.1: every claim a fresh user id against one hot coupon, at each connection count; then a
 # sold-out storm (stock 1,000, claims keep coming) and a read run (GET of a coupon with 1,000
-# claimers). Prints a table, then verifies the invariants from the database.
+# claimers), and a read run of a coupon with BENCH_BIG_CLAIMERS (1,000,000) claimers for memory.
+# Prints a table, then verifies the invariants from the database.
 #
 # Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
@@ -106,6 +107,21 @@ for mode in $modes; do
   run "$mode" read-1000-claimers "$storm" 64 5 get.lua
   stop_server
 done
+
+# Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
+# concurrent readers stay in bounded memory (peak RSS in the table). BENCH_BIG_CLAIMERS=0 skips.
+big=${BENCH_BIG_CLAIMERS:-1000000}
+if ((big > 0)); then
+  start_server batched
+  create BIG "$big"
+  log "inserting $big claims of BIG"
+  psql -q "$db" -v n="$big" <<'SQL'
+INSERT INTO claims (user_id, coupon_name) SELECT 'user-' || g, 'BIG' FROM generate_series(1, :n) AS g;
+UPDATE coupons SET remaining_amount = 0 WHERE name = 'BIG';
+SQL
+  run batched "read-${big}-claimers" BIG 64 "$seconds" get.lua
+  stop_server
+fi
 
 echo
 echo "PostgreSQL durability: $durability"

@@ -5,7 +5,7 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderValue, StatusCode, header},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sqlx::PgPool;
@@ -76,19 +76,11 @@ pub async fn claim(
 pub async fn get(
     State(pool): State<PgPool>,
     ApiPath(name): ApiPath<String>,
-) -> Result<Json<Coupon>, ApiError> {
-    read(&pool, &name).await
+) -> Result<Response, ApiError> {
+    super::coupon_read::read(&pool, &name).await
 }
 
 /// `GET /api/coupons/claim`: a coupon may be named "claim" too.
-pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Json<Coupon>, ApiError> {
-    read(&pool, "claim").await
-}
-
-async fn read(pool: &PgPool, name: &str) -> Result<Json<Coupon>, ApiError> {
-    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
-    let coupon = db::coupons::find_with_claimers(pool, name)
-        .await?
-        .ok_or(ApiError::CouponNotFound)?;
-    Ok(Json(coupon))
+pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Response, ApiError> {
+    super::coupon_read::read(&pool, "claim").await
 }

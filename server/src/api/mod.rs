@@ -1,6 +1,7 @@
 //! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
 
 mod claimers;
+mod coupon_read;
 mod coupons;
 mod error;
 mod events;

@@ -94,6 +94,30 @@ async fn prefixed_after(
         .await
 }
 
+/// Up to `limit` user ids of `coupon` with `after < id <= upto`, in claim order, with the id of
+/// the last one (the next cursor).
+#[tracing::instrument(skip(db))]
+pub async fn user_ids_between(
+    db: impl PgExecutor<'_>,
+    coupon: &str,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<(Vec<String>, Option<i64>), sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT id, user_id FROM claims
+         WHERE coupon_name = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
+        coupon,
+        after,
+        upto,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    let last = rows.last().map(|r| r.id);
+    Ok((rows.into_iter().map(|r| r.user_id).collect(), last))
+}
+
 /// Every claim of `coupon` in claim order, row by row from one statement (one snapshot):
 /// the CSV download never holds all rows in memory.
 pub fn stream_all<'a>(

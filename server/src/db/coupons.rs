@@ -1,6 +1,7 @@
 //! Coupon rows: create, read, list.
 
 use app::api_types::{Coupon, CouponSummary};
+use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 /// Name of the primary key, whose violation means "a coupon with this name exists".
@@ -52,6 +53,51 @@ pub async fn find_with_claimers(
                   ARRAY(SELECT user_id FROM claims WHERE coupon_name = c.name ORDER BY id) AS "claimed_by!"
            FROM coupons c WHERE c.name = $1"#,
         name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A coupon with the first `limit` claimers, and where the rest lie (see [`find_first_page`]).
+#[derive(Debug)]
+pub struct CouponFirstPage {
+    pub name: String,
+    pub amount: i32,
+    pub remaining_amount: i32,
+    pub created_at: DateTime<Utc>,
+    /// The first claimers in claim order, at most the `limit` asked for.
+    pub claimed_by: Vec<String>,
+    /// Claim id of the last of `claimed_by` (the keyset cursor), `None` when empty.
+    pub page_last_id: Option<i64>,
+    /// Claim id of the coupon's newest claim in this statement's snapshot, `None` when none.
+    pub last_claim_id: Option<i64>,
+}
+
+/// The coupon with its first `limit` claimers and the id of its newest claim, in one statement
+/// (one snapshot). The claims of one coupon get their ids under its row lock and commit in that
+/// order, so "claims with id <= `last_claim_id`" is exactly the set this snapshot saw: a reader
+/// can fetch the rest page by page later and still match `remaining_amount`.
+#[tracing::instrument(skip(db))]
+pub async fn find_first_page(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    limit: i64,
+) -> Result<Option<CouponFirstPage>, sqlx::Error> {
+    sqlx::query_as!(
+        CouponFirstPage,
+        r#"WITH coupon AS (
+               SELECT name, amount, remaining_amount, created_at FROM coupons WHERE name = $1
+           ), page AS (
+               SELECT id, user_id FROM claims WHERE coupon_name = $1 ORDER BY id LIMIT $2
+           )
+           SELECT c.name, c.amount, c.remaining_amount, c.created_at,
+                  ARRAY(SELECT user_id FROM page ORDER BY id) AS "claimed_by!",
+                  (SELECT max(id) FROM page) AS page_last_id,
+                  (SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1)
+                      AS last_claim_id
+           FROM coupon c"#,
+        name,
+        limit
     )
     .fetch_optional(db)
     .await

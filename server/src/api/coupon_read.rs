@@ -1,0 +1,107 @@
+//! `GET /api/coupons/{name}` in bounded memory, whatever the number of claimers.
+//!
+//! A coupon with up to [`PAGE`] claimers is read and answered from one statement. A bigger one is
+//! streamed: the first statement also names the newest claim of its snapshot, the rest of
+//! `claimed_by` follows page by page (keyset on the claim id, up to that newest claim, one short
+//! statement per page, no connection held between pages), so the list still matches the stock of
+//! the snapshot, and one request holds at most a few pages in memory however slow its reader.
+//! The JSON is the contract's shape either way.
+
+use app::api_types::Coupon;
+use axum::{
+    Json,
+    body::{Body, Bytes},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::ApiError;
+use crate::db::{self, coupons::CouponFirstPage};
+
+/// Claimers per statement, and the most answered without streaming.
+const PAGE: i64 = 5_000;
+/// Pages encoded ahead of a slow reader.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// The coupon named `name` with its claimers in claim order.
+pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
+    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    let first = db::coupons::find_first_page(pool, name, PAGE)
+        .await?
+        .ok_or(ApiError::CouponNotFound)?;
+    let Some(upto) = first
+        .last_claim_id
+        .filter(|last| Some(*last) != first.page_last_id)
+    else {
+        let coupon = Coupon {
+            name: first.name,
+            amount: first.amount,
+            remaining_amount: first.remaining_amount,
+            claimed_by: first.claimed_by,
+            created_at: first.created_at,
+        };
+        return Ok(Json(coupon).into_response());
+    };
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::spawn(stream_rest(pool.clone(), first, upto, tx));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Body::from_stream(ReceiverStream::new(rx)),
+    )
+        .into_response())
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn ids(users: &[String]) -> String {
+    users.iter().map(json).collect::<Vec<_>>().join(",")
+}
+
+/// Sends the coupon's JSON: head and first page, the other pages up to claim `upto`, the tail.
+/// Stops when the client leaves; a database error ends the body abnormally (a broken download,
+/// never a silently shortened list).
+async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::Sender<Chunk>) {
+    let head = format!(
+        r#"{{"name":{},"amount":{},"remaining_amount":{},"claimed_by":[{}"#,
+        json(&first.name),
+        first.amount,
+        first.remaining_amount,
+        ids(&first.claimed_by)
+    );
+    if tx.send(Ok(Bytes::from(head))).await.is_err() {
+        return;
+    }
+    let mut after = first.page_last_id.unwrap_or(0);
+    loop {
+        match db::claimers::user_ids_between(&pool, &first.name, after, upto, PAGE).await {
+            Ok((users, Some(last))) => {
+                if tx
+                    .send(Ok(Bytes::from(format!(",{}", ids(&users)))))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                after = last;
+            }
+            Ok((_, None)) => break,
+            Err(error) => {
+                tracing::error!(%error, coupon = %first.name, "streaming a coupon's claimers failed");
+                let _ = tx.send(Err(std::io::Error::other("read failed"))).await;
+                return;
+            }
+        }
+    }
+    let tail = format!(r#"],"created_at":{}}}"#, json(&first.created_at));
+    let _ = tx.send(Ok(Bytes::from(tail))).await;
+}

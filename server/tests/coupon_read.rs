@@ -1,0 +1,97 @@
+//! The public GET of a coupon with many claimers: streamed page by page, yet the same JSON and
+//! the same snapshot as a small coupon's one-statement answer.
+
+mod common;
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// Gives `coupon` `n` claims straight in the database (users `bulk-1` ..), stock to match.
+async fn bulk_claims(pool: &PgPool, coupon: &str, n: i32) {
+    sqlx::query(
+        "INSERT INTO claims (user_id, coupon_name)
+         SELECT 'bulk-' || g, $1 FROM generate_series(1, $2) AS g ORDER BY g",
+    )
+    .bind(coupon)
+    .bind(n)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE coupons SET remaining_amount = remaining_amount - $2 WHERE name = $1")
+        .bind(coupon)
+        .bind(n)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+async fn claimed_in_db(pool: &PgPool, coupon: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT user_id FROM claims WHERE coupon_name = $1 ORDER BY id")
+        .bind(coupon)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+fn claimed_by(body: &Value) -> Vec<String> {
+    serde_json::from_value(body["claimed_by"].clone()).unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_coupon_with_many_claimers_reads_whole_and_consistent(pool: PgPool) {
+    let app = common::spawn(&pool).await;
+    app.create("MANY", 100_000).await;
+    bulk_claims(&pool, "MANY", 12_345).await;
+    let (status, body) = app.get("/api/coupons/MANY").await;
+    assert_eq!(status, 200);
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "amount",
+            "claimed_by",
+            "created_at",
+            "name",
+            "remaining_amount"
+        ]
+    );
+    assert_eq!(claimed_by(&body), claimed_in_db(&pool, "MANY").await);
+    assert_eq!(body["remaining_amount"], 100_000 - 12_345);
+
+    // Claims landing while readers stream: every answer is one snapshot.
+    let claims: Vec<_> = (0..300)
+        .map(|i| {
+            let (http, url) = (app.http.clone(), format!("{}/api/coupons/claim", app.base));
+            let body = serde_json::json!({"user_id": format!("live-{i}"), "coupon_name": "MANY"});
+            tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
+        })
+        .collect();
+    let mut reads = Vec::new();
+    for _ in 0..6 {
+        let (http, url) = (app.http.clone(), format!("{}/api/coupons/MANY", app.base));
+        reads.push(tokio::spawn(async move {
+            let response = http.get(url).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }));
+    }
+    for claim in claims {
+        assert_eq!(claim.await.unwrap(), 200);
+    }
+    let all = claimed_in_db(&pool, "MANY").await;
+    for read in reads {
+        let (status, body) = read.await.unwrap();
+        assert_eq!(status, 200);
+        let seen = claimed_by(&body);
+        let remaining = body["remaining_amount"].as_i64().unwrap();
+        assert_eq!(
+            seen.len() as i64,
+            100_000 - remaining,
+            "list and stock disagree"
+        );
+        assert_eq!(
+            seen[..],
+            all[..seen.len()],
+            "not a prefix of the claim order"
+        );
+    }
+}
