@@ -51,6 +51,17 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger bodies get a 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest wait for a request's headers, and for the next request on an idle keep-alive
+    /// connection, in ms (slow or stalled clients are disconnected).
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// Longest time to produce a response's headers, in ms (SSE streams and downloads, once
+    /// started, are not cut); slower requests get a 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Most TCP connections open at once; beyond it new clients wait in the kernel's backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
     /// Live dashboard: the publisher's refresh round in ms (bounds re-reads and NOTIFYs).
     #[arg(long, env = "LIVE_REFRESH_MS", default_value_t = 50)]
     pub live_refresh_ms: u64,

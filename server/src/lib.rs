@@ -8,6 +8,7 @@ pub mod db;
 pub mod live;
 mod rpc_status;
 pub mod security_headers;
+pub mod serve;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

@@ -1,10 +1,11 @@
 //! Builds the whole application on any listener, so tests can run it on port 0.
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use app::backend::SharedBackend;
 use axum::{
-    Router,
+    BoxError, Router,
+    error_handling::HandleErrorLayer,
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, StatusCode},
     middleware::from_fn_with_state,
@@ -15,6 +16,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::{ServiceBuilder, timeout::TimeoutLayer};
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
@@ -27,6 +29,7 @@ use crate::{
     claims::ClaimEngine,
     config::{Config, leptos_options},
     db, live,
+    serve::{ConnectionLimits, serve},
     state::AppState,
     ui_backend::DbBackend,
 };
@@ -38,6 +41,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -85,6 +89,10 @@ impl Application {
             listener,
             router,
             shutdown,
+            limits: ConnectionLimits {
+                header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+                max_connections: config.max_connections,
+            },
         })
     }
 
@@ -110,9 +118,7 @@ impl Application {
             // Ends long-lived responses so the graceful shutdown cannot hang on them.
             token.cancel();
         };
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await?;
+        serve(self.listener, self.router, self.limits, stop).await;
         tracing::info!("stopped");
         Ok(())
     }
@@ -143,6 +149,14 @@ fn router(state: AppState, config: &Config) -> Router {
         .layer(from_fn_with_state(state.auth.clone(), auth::require_admin))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        // Bounds the time to a response's headers (a stream, once started, is not cut).
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    api::ApiError::Timeout
+                }))
+                .layer(TimeoutLayer::new(Duration::from_millis(config.request_timeout_ms))),
+        )
         .layer(axum::middleware::from_fn(crate::security_headers::add))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

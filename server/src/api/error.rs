@@ -37,6 +37,11 @@ pub enum ApiError {
          unknown; retry it: the answer will tell (your claim, or already_claimed)"
     )]
     ClaimOutcomeUnknown,
+    #[error(
+        "the request took too long and was abandoned; if it was a claim, whether it was \
+         recorded is unknown: retry it, the answer will tell"
+    )]
+    Timeout,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -57,6 +62,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::ClaimOutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "claim_outcome_unknown"),
+            Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
