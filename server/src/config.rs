@@ -71,6 +71,9 @@ pub struct Config {
     /// Live dashboard: seconds between SSE keep-alive comments.
     #[arg(long, env = "LIVE_KEEPALIVE_SECS", default_value_t = 15)]
     pub live_keepalive_secs: u64,
+    /// Live dashboard: most SSE streams open at once in this process (more get 503).
+    #[arg(long, env = "LIVE_MAX_SUBSCRIBERS", default_value_t = 10_000)]
+    pub live_max_subscribers: usize,
     /// The Leptos runtime options file.
     #[arg(long, env = "LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
@@ -103,6 +106,7 @@ impl Config {
             refresh: Duration::from_millis(self.live_refresh_ms),
             coalesce: Duration::from_millis(self.live_coalesce_ms),
             keep_alive: Duration::from_secs(self.live_keepalive_secs),
+            max_subscribers: self.live_max_subscribers,
         }
     }
 

@@ -37,6 +37,8 @@ pub enum ApiError {
          unknown; retry it: the answer will tell (your claim, or already_claimed)"
     )]
     ClaimOutcomeUnknown,
+    #[error("too many live streams are open on this server; retry in a moment")]
+    TooManySubscribers,
     #[error(
         "the request took too long and was abandoned; if it was a claim, whether it was \
          recorded is unknown: retry it, the answer will tell"
@@ -62,6 +64,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::ClaimOutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "claim_outcome_unknown"),
+            Self::TooManySubscribers => (StatusCode::SERVICE_UNAVAILABLE, "too_many_subscribers"),
             Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }

@@ -24,13 +24,14 @@ pub async fn coupon(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    let place = hub.admit().ok_or(ApiError::TooManySubscribers)?;
     let fresh = db::live::states(&pool, Some(&[name]), 1)
         .await?
         .pop()
         .ok_or(ApiError::CouponNotFound)?;
     let settings = hub.settings();
     let stream = sse::follow(hub.subscribe(fresh), settings.coalesce, shutdown);
-    Ok(sse::respond(stream, settings.keep_alive))
+    Ok(sse::respond(stream, settings.keep_alive, place))
 }
 
 /// `GET /api/events`: every coupon (the newest 500).
@@ -39,8 +40,9 @@ pub async fn all(
     State(hub): State<LiveHub>,
     State(shutdown): State<CancellationToken>,
 ) -> Result<Response, ApiError> {
+    let place = hub.admit().ok_or(ApiError::TooManySubscribers)?;
     let fresh = db::live::states(&pool, None, BOARD_LIMIT).await?;
     let settings = hub.settings();
     let stream = sse::follow(hub.subscribe_board(fresh), settings.coalesce, shutdown);
-    Ok(sse::respond(stream, settings.keep_alive))
+    Ok(sse::respond(stream, settings.keep_alive, place))
 }

@@ -9,7 +9,7 @@ use std::{
 };
 
 use app::live::LiveCoupon;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 use super::LiveSettings;
 
@@ -37,6 +37,8 @@ struct Inner {
     board: watch::Sender<Arc<Board>>,
     dirty: Mutex<Dirty>,
     wake: Notify,
+    /// One permit per open stream: the subscriber cap of this process.
+    streams: Arc<Semaphore>,
 }
 
 #[derive(Default)]
@@ -66,8 +68,14 @@ impl LiveHub {
                 board: watch::Sender::new(Arc::new(Board::new())),
                 dirty: Mutex::new(Dirty::default()),
                 wake: Notify::new(),
+                streams: Arc::new(Semaphore::new(settings.max_subscribers)),
             }),
         }
+    }
+
+    /// A place for one more stream, held for its life; `None` when `max_subscribers` are open.
+    pub fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.streams).try_acquire_owned().ok()
     }
 
     /// The settings the streams use.

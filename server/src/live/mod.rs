@@ -24,6 +24,8 @@ pub struct LiveSettings {
     pub coalesce: Duration,
     /// Interval of the keep-alive comment.
     pub keep_alive: Duration,
+    /// Most streams open at once in this process; more get `503`.
+    pub max_subscribers: usize,
 }
 
 impl Default for LiveSettings {
@@ -32,6 +34,7 @@ impl Default for LiveSettings {
             refresh: Duration::from_millis(50),
             coalesce: Duration::from_millis(100),
             keep_alive: Duration::from_secs(15),
+            max_subscribers: 10_000,
         }
     }
 }

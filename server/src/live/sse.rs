@@ -11,9 +11,12 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
     },
 };
-use futures::{Stream, stream};
+use futures::{Stream, StreamExt, stream};
 use serde::Serialize;
-use tokio::{sync::watch, time::Instant};
+use tokio::{
+    sync::{OwnedSemaphorePermit, watch},
+    time::Instant,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::hub::Board;
@@ -149,10 +152,15 @@ pub fn follow<T: Followed>(
 
 /// The SSE response: keep-alive comments, and no buffering by proxies (`X-Accel-Buffering`).
 /// `text/event-stream` is never compressed: tower-http's compression skips it by default.
-pub fn respond<S>(stream: S, keep_alive: Duration) -> Response
+/// `place` (the stream's share of the subscriber cap) is given back when the stream ends.
+pub fn respond<S>(stream: S, keep_alive: Duration, place: OwnedSemaphorePermit) -> Response
 where
     S: Stream<Item = Item> + Send + 'static,
 {
+    let stream = stream.map(move |item| {
+        let _held = &place;
+        item
+    });
     let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(keep_alive));
     (
         [(
