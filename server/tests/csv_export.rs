@@ -50,3 +50,42 @@ async fn cells_that_a_spreadsheet_would_run_are_neutralised(pool: PgPool) {
         "{csv}"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stalled_download_holds_no_database_connection(pool: PgPool) {
+    // One connection only: if the export held it, nothing else could run.
+    let app = common::spawn_with(&pool, |c| {
+        c.db_pool_size = 1;
+        c.db_acquire_timeout_ms = 1000;
+    })
+    .await;
+    app.create("HUGE", 1_000_000).await;
+    app.create("OTHER", 5).await;
+    sqlx::query(
+        "INSERT INTO claims (user_id, coupon_name)
+         SELECT 'user-number-' || g, 'HUGE' FROM generate_series(1, 200000) AS g",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Headers and a first chunk, then the reader stalls (10 MB do not fit the socket buffers).
+    let mut download = app
+        .http
+        .get(format!("{}/api/coupons/HUGE/claims.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let first = download.chunk().await.unwrap().expect("a first chunk");
+    let mut rows = first.iter().filter(|b| **b == b'\n').count();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, body) = app.get("/api/coupons/OTHER").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app.claim("during-download", "OTHER").await;
+    assert_eq!(status, 200);
+    // The download still completes, with every row.
+    while let Some(chunk) = download.chunk().await.unwrap() {
+        rows += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    assert_eq!(rows, 200_001, "header plus every claim");
+}

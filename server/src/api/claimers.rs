@@ -8,7 +8,6 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use futures::StreamExt;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use sqlx::PgPool;
 use tokio::sync::mpsc;
@@ -20,8 +19,8 @@ use super::{
 };
 use crate::db;
 
-/// Rows per CSV chunk: large enough for few, big writes; small enough to stay tiny in memory.
-const CSV_ROWS_PER_CHUNK: usize = 512;
+/// Rows per page read, and per CSV chunk sent.
+const CSV_PAGE: i64 = 2_000;
 /// Chunks buffered between the database reader and a slow client (backpressure beyond that).
 const CSV_CHUNKS_IN_FLIGHT: usize = 4;
 
@@ -38,7 +37,7 @@ pub async fn list(
 }
 
 /// `GET /api/coupons/{name}/claims.csv`: every claimer as CSV (`user_id,claimed_at`), streamed
-/// from one database statement to the client.
+/// to the client page by page.
 pub async fn csv(
     State(pool): State<PgPool>,
     ApiPath(name): ApiPath<String>,
@@ -69,43 +68,48 @@ pub async fn csv(
 
 type Chunk = Result<Bytes, std::io::Error>;
 
-/// Reads the claims row by row and sends CSV chunks until done, failed, or the client left.
+/// Reads the claims page by page (keyset, up to the newest claim when the download started; see
+/// `db::claimers::rows_between`) and sends one CSV chunk per page until done, failed, or the
+/// client left. Between pages nothing is held: a slow reader pins no connection and no snapshot.
 async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
-    let mut rows = db::claimers::stream_all(&pool, &name);
     let mut out = csv_writer();
     if out.write_record(["user_id", "claimed_at"]).is_err() {
         return;
     }
-    let mut in_chunk = 0;
-    while let Some(row) = rows.next().await {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                tracing::error!(error = %e, coupon = %name, "CSV export failed");
-                // An error ends the body abnormally: the client sees a broken download, never a
-                // silently truncated file.
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-                return;
-            }
+    let mut after = 0;
+    let upto = match db::claimers::last_claim_id(&pool, &name).await {
+        Ok(upto) => upto.unwrap_or(0),
+        Err(error) => return fail(&tx, &name, error).await,
+    };
+    while after < upto {
+        let rows = match db::claimers::rows_between(&pool, &name, after, upto, CSV_PAGE).await {
+            Ok(rows) if rows.is_empty() => break,
+            Ok(rows) => rows,
+            Err(error) => return fail(&tx, &name, error).await,
         };
-        let at = row
-            .claimed_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        if out
-            .write_record([&*neutralised(&row.user_id), at.as_str()])
-            .is_err()
-        {
-            return;
-        }
-        in_chunk += 1;
-        if in_chunk == CSV_ROWS_PER_CHUNK {
-            in_chunk = 0;
-            if !send(&tx, &mut out).await {
+        after = rows.last().map_or(upto, |r| r.id);
+        for row in rows {
+            let at = row
+                .claimed_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            if out
+                .write_record([&*neutralised(&row.user_id), at.as_str()])
+                .is_err()
+            {
                 return;
             }
+        }
+        if !send(&tx, &mut out).await {
+            return;
         }
     }
     send(&tx, &mut out).await;
+}
+
+/// Ends the body abnormally: the client sees a broken download, never a silently truncated file.
+async fn fail(tx: &mpsc::Sender<Chunk>, coupon: &str, error: sqlx::Error) {
+    tracing::error!(%error, coupon, "CSV export failed");
+    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
 }
 
 /// A cell that a spreadsheet would run as a formula (OWASP, CSV injection: it starts with `=`,

@@ -83,8 +83,10 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
     }
     let mut after = first.page_last_id.unwrap_or(0);
     loop {
-        match db::claimers::user_ids_between(&pool, &first.name, after, upto, PAGE).await {
-            Ok((users, Some(last))) => {
+        match db::claimers::rows_between(&pool, &first.name, after, upto, PAGE).await {
+            Ok(rows) if !rows.is_empty() => {
+                after = rows.last().map_or(upto, |r| r.id);
+                let users: Vec<String> = rows.into_iter().map(|r| r.user_id).collect();
                 if tx
                     .send(Ok(Bytes::from(format!(",{}", ids(&users)))))
                     .await
@@ -92,9 +94,8 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
                 {
                     return;
                 }
-                after = last;
             }
-            Ok((_, None)) => break,
+            Ok(_) => break,
             Err(error) => {
                 tracing::error!(%error, coupon = %first.name, "streaming a coupon's claimers failed");
                 let _ = tx.send(Err(std::io::Error::other("read failed"))).await;

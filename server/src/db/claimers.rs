@@ -1,9 +1,8 @@
-//! The admin's view of a coupon's claims: keyset pages, prefix search, and a stream of all.
+//! A coupon's claims: keyset pages, prefix search, and whole lists read page by page.
 
 use app::admin_types::{Claimer, ClaimersPage};
 use chrono::{DateTime, Utc};
-use futures::Stream;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgExecutor;
 
 /// One claim row with its id, the keyset cursor.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,18 +93,21 @@ async fn prefixed_after(
         .await
 }
 
-/// Up to `limit` user ids of `coupon` with `after < id <= upto`, in claim order, with the id of
-/// the last one (the next cursor).
+/// Up to `limit` claims of `coupon` with `after < id <= upto`, in claim order. Readers of a
+/// whole list page with this up to the `upto` of [`last_claim_id`]: one short statement per
+/// page, so a slow reader holds no connection and no snapshot between pages, and the list stays
+/// the one of the moment `upto` was read (a coupon's claims get ids in commit order).
 #[tracing::instrument(skip(db))]
-pub async fn user_ids_between(
+pub async fn rows_between(
     db: impl PgExecutor<'_>,
     coupon: &str,
     after: i64,
     upto: i64,
     limit: i64,
-) -> Result<(Vec<String>, Option<i64>), sqlx::Error> {
-    let rows = sqlx::query!(
-        "SELECT id, user_id FROM claims
+) -> Result<Vec<ClaimRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ClaimRow,
+        "SELECT id, user_id, claimed_at FROM claims
          WHERE coupon_name = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
         coupon,
         after,
@@ -113,23 +115,21 @@ pub async fn user_ids_between(
         limit
     )
     .fetch_all(db)
-    .await?;
-    let last = rows.last().map(|r| r.id);
-    Ok((rows.into_iter().map(|r| r.user_id).collect(), last))
+    .await
 }
 
-/// Every claim of `coupon` in claim order, row by row from one statement (one snapshot):
-/// the CSV download never holds all rows in memory.
-pub fn stream_all<'a>(
-    db: &'a PgPool,
-    coupon: &'a str,
-) -> impl Stream<Item = Result<ClaimRow, sqlx::Error>> + Send + 'a {
-    sqlx::query_as!(
-        ClaimRow,
-        "SELECT id, user_id, claimed_at FROM claims WHERE coupon_name = $1 ORDER BY id",
+/// The id of the newest claim of `coupon`, `None` when it has none.
+#[tracing::instrument(skip(db))]
+pub async fn last_claim_id(
+    db: impl PgExecutor<'_>,
+    coupon: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1",
         coupon
     )
-    .fetch(db)
+    .fetch_optional(db)
+    .await
 }
 
 /// The smallest string above every string that starts with `prefix`, in code point order (which
