@@ -30,7 +30,7 @@ psql -q "$base" -c "CREATE DATABASE bench_live"
 port=$(scripts/free-port.sh)
 
 log "release server on 127.0.0.1:$port"
-LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="${base%/*}/bench_live" LOG_LEVEL=warn \
+LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="${base%/*}/bench_live" LOG_LEVEL=warn RATE_LIMITS=false \
   target/release/server &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -48,7 +48,7 @@ url="http://127.0.0.1:$port"
 results="$work/results.tsv"
 
 start_server() { # mode
-  DATABASE_URL=$db LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn \
+  DATABASE_URL=$db LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
     target/release/server >"$work/server-$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done

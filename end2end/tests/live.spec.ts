@@ -90,6 +90,7 @@ async function startOwnServer(): Promise<ChildProcess> {
       LISTEN_ADDR: `127.0.0.1:${ownPort}`,
       DATABASE_URL: process.env.DATABASE_URL ?? "",
       LOG_LEVEL: "warn",
+      RATE_LIMITS: "false",
     },
     stdio: "inherit",
   });

@@ -62,6 +62,28 @@ pub struct Config {
     /// Most TCP connections open at once; beyond it new clients wait in the kernel's backlog.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Rate limits on claims and admin credentials (`false` turns them all off, e.g. for a
+    /// benchmark from one address).
+    #[arg(long, env = "RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+    /// Take the client IP from the last `X-Forwarded-For` address (only behind a trusted proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+    /// Claims per second per client IP.
+    #[arg(long, env = "CLAIMS_PER_IP_PER_SEC", default_value_t = 100)]
+    pub claims_per_ip_per_sec: u32,
+    /// Claims a client IP may send in a burst above its rate.
+    #[arg(long, env = "CLAIMS_PER_IP_BURST", default_value_t = 200)]
+    pub claims_per_ip_burst: u32,
+    /// Claims per second per user id.
+    #[arg(long, env = "CLAIMS_PER_USER_PER_SEC", default_value_t = 2)]
+    pub claims_per_user_per_sec: u32,
+    /// Claims a user id may send in a burst above its rate.
+    #[arg(long, env = "CLAIMS_PER_USER_BURST", default_value_t = 10)]
+    pub claims_per_user_burst: u32,
+    /// Failed sign-ins or admin tokens per minute per client IP before it is locked out.
+    #[arg(long, env = "AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub auth_failures_per_minute: u32,
     /// Live dashboard: the publisher's refresh round in ms (bounds re-reads and NOTIFYs).
     #[arg(long, env = "LIVE_REFRESH_MS", default_value_t = 50)]
     pub live_refresh_ms: u64,

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod config;
 pub mod db;
 pub mod live;
+pub mod rate_limit;
 mod rpc_status;
 pub mod security_headers;
 pub mod serve;

@@ -29,6 +29,7 @@ use crate::{
     claims::ClaimEngine,
     config::{Config, leptos_options},
     db, live,
+    rate_limit::{RateLimitSettings, RateLimits},
     serve::{ConnectionLimits, serve},
     state::AppState,
     ui_backend::DbBackend,
@@ -83,7 +84,9 @@ impl Application {
             shutdown: shutdown.clone(),
             live,
             auth,
+            limits: RateLimits::new(rate_limit_settings(&config)),
         };
+        tokio::spawn(forget_idle_clients(state.limits.clone(), shutdown.clone()));
         let router = router(state, &config);
         Ok(Self {
             listener,
@@ -124,6 +127,27 @@ impl Application {
     }
 }
 
+fn rate_limit_settings(config: &Config) -> RateLimitSettings {
+    RateLimitSettings {
+        enabled: config.rate_limits,
+        trust_forwarded_for: config.trust_forwarded_for,
+        claims_per_ip: (config.claims_per_ip_per_sec, config.claims_per_ip_burst),
+        claims_per_user: (config.claims_per_user_per_sec, config.claims_per_user_burst),
+        auth_failures_per_minute: config.auth_failures_per_minute,
+    }
+}
+
+/// Keeps the rate limiters' memory to recent clients.
+async fn forget_idle_clients(limits: RateLimits, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = every.tick() => limits.forget_idle(),
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
 fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
     let backend: SharedBackend = Arc::new(DbBackend {
@@ -138,7 +162,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg))
         // The pages carry an inline icon; browsers that ask anyway get a plain 404.
         .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
-        .nest("/api", api::router())
+        .nest("/api", api::router(&rate_limit_settings(config)))
         .route("/health", get(api::health))
         .route("/health/ready", get(api::ready))
         .merge(auth::router())
@@ -146,7 +170,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn(crate::rpc_status::input_errors_are_4xx))
         // The admin guard runs before routing, so no route (nor the fallback) escapes it.
-        .layer(from_fn_with_state(state.auth.clone(), auth::require_admin))
+        .layer(from_fn_with_state(state.clone(), auth::require_admin))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         // Bounds the time to a response's headers (a stream, once started, is not cut).

@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::{auth::AdminAuth, claims::ClaimEngine, live::LiveHub};
+use crate::{auth::AdminAuth, claims::ClaimEngine, live::LiveHub, rate_limit::RateLimits};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -24,6 +24,8 @@ pub struct AppState {
     pub live: LiveHub,
     /// Admin secrets and the session signing key.
     pub auth: AdminAuth,
+    /// Per-user and per-IP rate limits.
+    pub limits: RateLimits,
 }
 
 impl FromRef<AppState> for axum_extra::extract::cookie::Key {

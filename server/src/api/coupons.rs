@@ -14,7 +14,7 @@ use super::{
     ApiError,
     extract::{ApiJson, ApiPath, validated},
 };
-use crate::{claims::ClaimEngine, db, live::LiveHub};
+use crate::{claims::ClaimEngine, db, live::LiveHub, rate_limit::RateLimits};
 
 /// Characters escaped in a path segment: all but RFC 3986 "unreserved" ones.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -66,9 +66,15 @@ pub async fn create(
 /// `POST /api/coupons/claim`: 200 with the receipt, or why not.
 pub async fn claim(
     State(engine): State<ClaimEngine>,
+    State(limits): State<RateLimits>,
     ApiJson(body): ApiJson<ClaimRequest>,
 ) -> Result<Json<ClaimReceipt>, ApiError> {
     let body = validated(body)?;
+    limits
+        .claim_by_user(&body.user_id)
+        .map_err(|wait| ApiError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        })?;
     Ok(Json(engine.claim(&body.user_id, &body.coupon_name).await?))
 }
 

@@ -37,6 +37,8 @@ pub enum ApiError {
          unknown; retry it: the answer will tell (your claim, or already_claimed)"
     )]
     ClaimOutcomeUnknown,
+    #[error("too many requests from this client or for this user; retry after the given seconds")]
+    RateLimited { retry_after_secs: u64 },
     #[error("too many live streams are open on this server; retry in a moment")]
     TooManySubscribers,
     #[error(
@@ -64,6 +66,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::ClaimOutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "claim_outcome_unknown"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::TooManySubscribers => (StatusCode::SERVICE_UNAVAILABLE, "too_many_subscribers"),
             Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -108,7 +111,16 @@ impl IntoResponse for ApiError {
             error: self.to_string(),
             code: code.to_owned(),
         };
+        let retry_after = match &self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             // Outages here are short (a pool wait, a database restart): ask for a prompt retry.
             response

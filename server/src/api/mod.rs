@@ -17,17 +17,21 @@ use axum::{
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::state::AppState;
+use crate::{
+    rate_limit::{self, RateLimitSettings},
+    state::AppState,
+};
 
 /// Routes under `/api`. Unknown paths and methods answer with the error JSON too.
-pub fn router() -> Router<AppState> {
+pub fn router(limits: &RateLimitSettings) -> Router<AppState> {
+    let claim = match rate_limit::claims_per_ip_layer(limits) {
+        Some(per_ip) => post(coupons::claim).layer(per_ip),
+        None => post(coupons::claim),
+    };
     Router::new()
         .route("/coupons", post(coupons::create))
         // A coupon may be named "claim": GET on this path reads it, POST claims.
-        .route(
-            "/coupons/claim",
-            post(coupons::claim).get(coupons::get_named_claim),
-        )
+        .route("/coupons/claim", claim.get(coupons::get_named_claim))
         .route("/coupons/{name}", get(coupons::get))
         .route("/coupons/{name}/events", get(events::coupon))
         .route("/events", get(events::all))

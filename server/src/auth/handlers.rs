@@ -1,12 +1,20 @@
 //! `POST /signin` and `POST /signout`: plain HTML form posts, so they work without JavaScript.
 
-use axum::{Form, Router, extract::State, response::Redirect, routing::post};
+use axum::{
+    Form, Router,
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+};
 use axum_extra::extract::cookie::SignedCookieJar;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use super::{AdminAuth, session};
-use crate::state::AppState;
+use crate::{
+    rate_limit::{ClientAddr, RateLimits, too_many},
+    state::AppState,
+};
 
 /// The sign-in form's fields. Missing fields are empty, so any form post gets a page, not a 4xx.
 #[derive(Debug, Default, Deserialize)]
@@ -23,25 +31,36 @@ pub fn router() -> Router<AppState> {
         .route("/signout", post(sign_out))
 }
 
+/// Checks the password. An address that failed `AUTH_FAILURES_PER_MINUTE` times is refused with
+/// `429` before its password is even looked at, and its refusals are not logged (no log flood).
 async fn sign_in(
     State(auth): State<AdminAuth>,
+    State(limits): State<RateLimits>,
+    ClientAddr(ip): ClientAddr,
     jar: SignedCookieJar,
     Form(form): Form<SignInForm>,
-) -> (SignedCookieJar, Redirect) {
+) -> Response {
     let next = local_path(&form.next);
     if !auth.required() {
-        return (jar, Redirect::to(next));
+        return (jar, Redirect::to(next)).into_response();
+    }
+    if let Err(wait) = limits.locked_out(ip) {
+        return too_many(wait);
     }
     if auth.password_matches(&form.password) {
         let jar = session::issue(jar, auth.0.ttl, auth.0.secure_cookie);
-        return (jar, Redirect::to(next));
+        return (jar, Redirect::to(next)).into_response();
     }
-    tracing::warn!("admin sign-in refused: wrong password");
+    if let Err(wait) = limits.auth_failed(ip) {
+        tracing::warn!(%ip, "admin sign-in: too many failures; this address is locked out");
+        return too_many(wait);
+    }
+    tracing::warn!(%ip, "admin sign-in refused: wrong password");
     let again = format!(
         "/signin?error=wrong_password&next={}",
         utf8_percent_encode(next, NON_ALPHANUMERIC)
     );
-    (jar, Redirect::to(&again))
+    (jar, Redirect::to(&again)).into_response()
 }
 
 async fn sign_out(jar: SignedCookieJar) -> (SignedCookieJar, Redirect) {

@@ -11,13 +11,17 @@ use axum_extra::extract::cookie::SignedCookieJar;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{AdminAuth, AuthError, canonical, policy, session};
+use crate::rate_limit::{ClientAddr, RateLimits, too_many};
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
 /// site, whoever sends them. Then admits public routes, and admin routes when no password is set
 /// or the caller has a session or the bearer token. Refused JSON calls get `401`; refused pages
-/// are sent to sign-in.
+/// are sent to sign-in. A wrong bearer token counts as a failure of its address; an address out
+/// of failures gets `429` for any token until its lockout ends.
 pub async fn require_admin(
     State(auth): State<AdminAuth>,
+    State(limits): State<RateLimits>,
+    ClientAddr(ip): ClientAddr,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -28,7 +32,26 @@ pub async fn require_admin(
     if !is_safe(&method) && is_cross_site(request.headers()) {
         return AuthError::CrossSite.into_response();
     }
-    let signed_in = auth.required() && has_credentials(&auth, request.headers());
+    let signed_in = if auth.required() {
+        // A locked-out address gets no answer about its token, right or wrong.
+        if request.headers().contains_key(header::AUTHORIZATION)
+            && let Err(wait) = limits.locked_out(ip)
+        {
+            return too_many(wait);
+        }
+        match credentials(&auth, request.headers()) {
+            Credentials::Session | Credentials::Token => true,
+            Credentials::WrongToken => {
+                if let Err(wait) = limits.auth_failed(ip) {
+                    return too_many(wait);
+                }
+                false
+            }
+            Credentials::None => false,
+        }
+    } else {
+        false
+    };
     let path = request.uri().path();
     if auth.required() && !signed_in && !policy::is_public(&method, path) {
         return refuse(request);
@@ -59,17 +82,28 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     authority.as_bytes() != host.as_bytes()
 }
 
-fn has_credentials(auth: &AdminAuth, headers: &HeaderMap) -> bool {
+enum Credentials {
+    None,
+    Session,
+    Token,
+    WrongToken,
+}
+
+fn credentials(auth: &AdminAuth, headers: &HeaderMap) -> Credentials {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    if let Some(token) = bearer {
-        return auth.token_matches(token);
+    match bearer {
+        Some(token) if auth.token_matches(token) => Credentials::Token,
+        Some(_) => Credentials::WrongToken,
+        None if session::is_valid(&SignedCookieJar::from_headers(headers, auth.key())) => {
+            Credentials::Session
+        }
+        None => Credentials::None,
     }
-    session::is_valid(&SignedCookieJar::from_headers(headers, auth.key()))
 }
 
 fn refuse(request: Request) -> Response {

@@ -38,6 +38,8 @@ pub async fn spawn_with(pool: &PgPool, adjust: impl FnOnce(&mut Config)) -> Test
     let mut config = Config::for_database("unused");
     config.db_pool_size = 32;
     config.db_acquire_timeout_ms = 30_000;
+    // The attack tests fire thousands of claims from one address; rate limit tests turn it on.
+    config.rate_limits = false;
     adjust(&mut config);
     // Its own pool on the same database, as a second server process would have.
     let app_pool = server::db::connect_with(&config, (*pool.connect_options()).clone())

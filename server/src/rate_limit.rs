@@ -1,0 +1,221 @@
+//! Rate limits, per client IP and per user id, answered `429` with `Retry-After` and the error
+//! JSON. Built on `governor` (GCRA: a steady rate plus a burst); the claim route's per-IP limit
+//! is a `tower_governor` layer.
+//!
+//! The client IP is the TCP peer, unless `TRUST_FORWARDED_FOR` says a trusted reverse proxy is in
+//! front: then it is the last address of `X-Forwarded-For` (the one that proxy appended; earlier
+//! ones are the client's own claims and could be anything).
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    num::NonZeroU32,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{HeaderMap, Request, Response},
+    response::IntoResponse,
+};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use tower_governor::{
+    GovernorError, GovernorLayer, governor::GovernorConfigBuilder, key_extractor::KeyExtractor,
+};
+
+use crate::api::ApiError;
+
+/// The limits of one process (each process counts its own clients).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub trust_forwarded_for: bool,
+    /// Claims per second per client IP, and the burst above that rate.
+    pub claims_per_ip: (u32, u32),
+    /// Claims per second per user id, and the burst.
+    pub claims_per_user: (u32, u32),
+    /// Failed sign-ins or admin tokens per minute per client IP (also the burst).
+    pub auth_failures_per_minute: u32,
+}
+
+/// The client IP of a request, as these settings judge it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp {
+    trust_forwarded_for: bool,
+}
+
+impl ClientIp {
+    /// The client's address; unknown peers (a request that did not come over TCP) share one.
+    pub fn of(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
+        let forwarded = self
+            .trust_forwarded_for
+            .then(|| headers.get_all("x-forwarded-for").iter().next_back())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
+        forwarded
+            .or(peer.map(|p| p.ip()))
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, req: &Request<T>) -> Result<IpAddr, GovernorError> {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(self.of(req.headers(), peer))
+    }
+}
+
+/// The `429` every limit answers.
+pub fn too_many(wait: Duration) -> Response<Body> {
+    ApiError::RateLimited {
+        retry_after_secs: wait.as_secs().max(1),
+    }
+    .into_response()
+}
+
+fn quota(per_second: u32, burst: u32) -> Quota {
+    let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(rate).allow_burst(burst)
+}
+
+/// The claim route's per-IP limit, or `None` when limits are off.
+pub fn claims_per_ip_layer(
+    settings: &RateLimitSettings,
+) -> Option<
+    GovernorLayer<
+        ClientIp,
+        governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
+        Body,
+    >,
+> {
+    if !settings.enabled {
+        return None;
+    }
+    let (per_second, burst) = settings.claims_per_ip;
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(ClientIp {
+            trust_forwarded_for: settings.trust_forwarded_for,
+        })
+        .period(Duration::from_secs(1) / per_second.max(1))
+        .burst_size(burst.max(1))
+        .finish()?;
+    Some(
+        GovernorLayer::new(config).error_handler(|error| match error {
+            GovernorError::TooManyRequests { wait_time, .. } => {
+                too_many(Duration::from_secs(wait_time))
+            }
+            _ => too_many(Duration::from_secs(1)),
+        }),
+    )
+}
+
+/// The keyed limits checked inside handlers and the admin guard. Cheap to clone.
+#[derive(Clone)]
+pub struct RateLimits {
+    settings: RateLimitSettings,
+    per_user: Arc<DefaultKeyedRateLimiter<String>>,
+    auth_failures: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// IPs refused every credential until the given moment (they used up their failures).
+    locked_out: Arc<Mutex<HashMap<IpAddr, Instant>>>,
+}
+
+impl RateLimits {
+    pub fn new(settings: RateLimitSettings) -> Self {
+        let (per_second, burst) = settings.claims_per_user;
+        let failures =
+            NonZeroU32::new(settings.auth_failures_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            settings,
+            per_user: Arc::new(RateLimiter::keyed(quota(per_second, burst))),
+            auth_failures: Arc::new(RateLimiter::keyed(Quota::per_minute(failures))),
+            locked_out: Arc::default(),
+        }
+    }
+
+    /// How client IPs are judged.
+    pub fn client_ip(&self) -> ClientIp {
+        ClientIp {
+            trust_forwarded_for: self.settings.trust_forwarded_for,
+        }
+    }
+
+    /// One claim by `user_id`: `Err(wait)` when that user claims too fast.
+    pub fn claim_by_user(&self, user_id: &str) -> Result<(), Duration> {
+        if !self.settings.enabled {
+            return Ok(());
+        }
+        let key = user_id.to_owned();
+        self.per_user.check_key(&key).map_err(|not_until| {
+            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+        })
+    }
+
+    /// `Err(wait)` when `ip` used up its credential failures: refuse before checking anything.
+    pub fn locked_out(&self, ip: IpAddr) -> Result<(), Duration> {
+        if !self.settings.enabled {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+        match locked.get(&ip) {
+            Some(until) if *until > now => Err(*until - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed sign-in or token from `ip`: `Err(wait)` when that one was too many (the
+    /// IP is then locked out for `wait`).
+    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), Duration> {
+        if !self.settings.enabled {
+            return Ok(());
+        }
+        self.auth_failures.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            let mut locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+            locked.insert(ip, Instant::now() + wait);
+            wait
+        })
+    }
+
+    /// Forgets idle keys, so the maps hold only recent clients (run it now and then).
+    pub fn forget_idle(&self) {
+        self.per_user.retain_recent();
+        self.auth_failures.retain_recent();
+        let now = Instant::now();
+        let mut locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+        locked.retain(|_, until| *until > now);
+    }
+}
+
+/// Extractor: the client IP of the request, as [`RateLimits`] judges it.
+pub struct ClientAddr(pub IpAddr);
+
+impl<S> axum::extract::FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    RateLimits: axum::extract::FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let limits = <RateLimits as axum::extract::FromRef<S>>::from_ref(state);
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(Self(limits.client_ip().of(&parts.headers, peer)))
+    }
+}
