@@ -115,3 +115,30 @@ async fn a_stuck_lock_ends_in_lock_timeout_503_and_claims_nothing(pool: PgPool) 
     );
     assert_eq!(app.claim("stuck", "LOCKED").await.0, 200);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_statement_over_the_statement_timeout_is_a_503_and_claims_nothing(pool: PgPool) {
+    // No lock timeout: only the statement timeout can end the wait.
+    let app = common::spawn_with(&pool, |c| {
+        c.db_lock_timeout_ms = 0;
+        c.db_statement_timeout_ms = 300;
+    })
+    .await;
+    app.create("STUCK", 10).await;
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM coupons WHERE name = 'STUCK' FOR UPDATE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let (status, body) = tokio::time::timeout(Duration::from_secs(10), app.claim("u", "STUCK"))
+        .await
+        .expect("the claim still waits after 10 s");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("unavailable")),
+        "{body}"
+    );
+    blocker.rollback().await.unwrap();
+    let (_, coupon) = app.get("/api/coupons/STUCK").await;
+    assert_eq!(coupon["remaining_amount"].as_i64(), Some(10));
+}
