@@ -87,11 +87,7 @@ async fn a_request_that_takes_too_long_gets_a_503_with_the_error_json(pool: PgPo
     })
     .await;
     app.create("SLOW", 5).await;
-    let mut blocker = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM coupons WHERE name = 'SLOW' FOR UPDATE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = common::hold_row_lock(&pool, "SLOW").await;
     let (status, body) = tokio::time::timeout(Duration::from_secs(5), app.claim("u", "SLOW"))
         .await
         .expect("no answer within 5 s");

@@ -18,11 +18,7 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
 
     // Block the coupon row, so a per-request claim holds the app's only connection while it
     // waits for the lock (in batched mode the batch does).
-    let mut blocker = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM coupons WHERE name = 'BUSY' FOR UPDATE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = common::hold_row_lock(&pool, "BUSY").await;
     let stuck = tokio::spawn({
         let http = app.http.clone();
         let url = format!("{}/api/coupons/claim", app.base);
@@ -89,11 +85,7 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
 async fn a_stuck_lock_ends_in_lock_timeout_503_and_claims_nothing(pool: PgPool) {
     let app = common::spawn_with(&pool, |c| c.db_lock_timeout_ms = 200).await;
     app.create("LOCKED", 10).await;
-    let mut blocker = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM coupons WHERE name = 'LOCKED' FOR UPDATE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = common::hold_row_lock(&pool, "LOCKED").await;
     // The lock timeout ends the wait (without it the claim would wait as long as the lock).
     let (status, body) =
         tokio::time::timeout(Duration::from_secs(10), app.claim("stuck", "LOCKED"))
@@ -125,11 +117,7 @@ async fn a_statement_over_the_statement_timeout_is_a_503_and_claims_nothing(pool
     })
     .await;
     app.create("STUCK", 10).await;
-    let mut blocker = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM coupons WHERE name = 'STUCK' FOR UPDATE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = common::hold_row_lock(&pool, "STUCK").await;
     let (status, body) = tokio::time::timeout(Duration::from_secs(10), app.claim("u", "STUCK"))
         .await
         .expect("the claim still waits after 10 s");

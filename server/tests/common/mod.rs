@@ -208,3 +208,18 @@ pub fn tally(results: &[(u16, Value)]) -> std::collections::BTreeMap<String, usi
     }
     map
 }
+
+/// Holds `coupon`'s row lock, as a claim of another process would, until the returned
+/// transaction ends: claims of that coupon wait behind it.
+pub async fn hold_row_lock(
+    pool: &PgPool,
+    coupon: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM coupons WHERE name = $1 FOR UPDATE")
+        .bind(coupon)
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    blocker
+}
