@@ -37,23 +37,6 @@ impl FromServerFnError for CreateCouponError {
     }
 }
 
-#[cfg(feature = "ssr")]
-fn backend() -> Result<crate::backend::SharedBackend, String> {
-    crate::backend::admitted()
-}
-
-/// A name to look up: anything the database can hold. Control characters (NUL above all, which
-/// PostgreSQL refuses in text) are a client error, never a 500.
-#[cfg(feature = "ssr")]
-fn lookup(name: &str) -> Result<(), ServerFnError> {
-    if name.chars().any(char::is_control) {
-        return Err(ServerFnError::Args(
-            "name must not contain control characters".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
 /// Who is looking: set on the request by the server's admin guard.
 #[server(prefix = "/rpc", endpoint = "admin_status")]
 pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
@@ -66,7 +49,7 @@ pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
 /// Page `page` (1-based) of the coupons, newest first.
 #[server(prefix = "/rpc", endpoint = "coupon_page")]
 pub async fn load_coupon_page(page: u32) -> Result<CouponPage, ServerFnError> {
-    let backend = backend().map_err(ServerFnError::new)?;
+    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
     backend.coupon_page(page).await.map_err(ServerFnError::new)
 }
 
@@ -75,7 +58,7 @@ pub async fn load_coupon_page(page: u32) -> Result<CouponPage, ServerFnError> {
 pub async fn create_coupon(name: String, amount: String) -> Result<String, CreateCouponError> {
     use crate::backend::Created;
     let amount = ssr::checked(&name, &amount)?;
-    let backend = backend().map_err(CreateCouponError::Failed)?;
+    let backend = crate::backend::admitted().map_err(CreateCouponError::Failed)?;
     match backend.create_coupon(&name, amount).await {
         Ok(Created::Coupon(c)) => Ok(c.name),
         Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
@@ -86,8 +69,8 @@ pub async fn create_coupon(name: String, amount: String) -> Result<String, Creat
 /// The coupon named `name`, if any.
 #[server(prefix = "/rpc", endpoint = "find_coupon")]
 pub async fn find_coupon(name: String) -> Result<Option<CouponSummary>, ServerFnError> {
-    lookup(&name)?;
-    let backend = backend().map_err(ServerFnError::new)?;
+    crate::backend::lookup(&name)?;
+    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
     backend.find_coupon(&name).await.map_err(ServerFnError::new)
 }
 
@@ -103,11 +86,11 @@ pub async fn load_claimers(
         limit: Some(crate::admin_types::DEFAULT_CLAIMERS_LIMIT),
         prefix,
     };
-    lookup(&name)?;
+    crate::backend::lookup(&name)?;
     let (after, limit, prefix) = query
         .checked()
         .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;
-    let backend = backend().map_err(ServerFnError::new)?;
+    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
     backend
         .claimers(&name, after, limit, prefix)
         .await

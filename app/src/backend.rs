@@ -56,7 +56,6 @@ pub fn admits(status: Option<crate::admin_types::AdminStatus>) -> bool {
 /// server's guard already refuses strangers before routing, and this refuses them again inside
 /// the app, so a routing mistake (a path the guard judged public that rendered the app) cannot
 /// hand out admin data.
-#[cfg(feature = "ssr")]
 pub fn admitted() -> Result<SharedBackend, String> {
     use leptos::prelude::use_context;
     let status = use_context::<http::request::Parts>().and_then(|p| {
@@ -68,6 +67,17 @@ pub fn admitted() -> Result<SharedBackend, String> {
         return Err("Sign in to see this.".to_owned());
     }
     use_context::<SharedBackend>().ok_or_else(|| "The server is misconfigured.".to_owned())
+}
+
+/// A name a server function looks up: anything the database can hold. Control characters (NUL
+/// above all, which PostgreSQL refuses in text) are a client error (400), never a 500.
+pub fn lookup(name: &str) -> Result<(), leptos::prelude::ServerFnError> {
+    if name.chars().any(char::is_control) {
+        return Err(leptos::prelude::ServerFnError::Args(
+            "name must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

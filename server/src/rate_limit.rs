@@ -17,7 +17,7 @@ use std::{
 use axum::{
     body::Body,
     extract::ConnectInfo,
-    http::{HeaderMap, Request, Response},
+    http::{Extensions, HeaderMap, Request, Response},
     response::IntoResponse,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
@@ -119,14 +119,21 @@ pub fn claims_per_ip_layer(
     )
 }
 
-/// The keyed limits checked inside handlers and the admin guard. Cheap to clone.
+/// The keyed limits checked inside handlers and the admin guard. Cheap to clone (one `Arc`).
 #[derive(Clone)]
-pub struct RateLimits {
+pub struct RateLimits(Arc<Limiters>);
+
+struct Limiters {
     settings: RateLimitSettings,
-    per_user: Arc<DefaultKeyedRateLimiter<String>>,
-    auth_failures: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_user: DefaultKeyedRateLimiter<String>,
+    auth_failures: DefaultKeyedRateLimiter<IpAddr>,
     /// IPs refused every credential until the given moment (they used up their failures).
-    locked_out: Arc<Mutex<HashMap<IpAddr, Instant>>>,
+    locked_out: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+/// How long a refused key must wait.
+fn wait(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Duration {
+    not_until.wait_time_from(governor::clock::DefaultClock::default().now())
 }
 
 impl RateLimits {
@@ -134,39 +141,43 @@ impl RateLimits {
         let (per_second, burst) = settings.claims_per_user;
         let failures =
             NonZeroU32::new(settings.auth_failures_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        Self {
+        Self(Arc::new(Limiters {
             settings,
-            per_user: Arc::new(RateLimiter::keyed(quota(per_second, burst))),
-            auth_failures: Arc::new(RateLimiter::keyed(Quota::per_minute(failures))),
-            locked_out: Arc::default(),
-        }
+            per_user: RateLimiter::keyed(quota(per_second, burst)),
+            auth_failures: RateLimiter::keyed(Quota::per_minute(failures)),
+            locked_out: Mutex::default(),
+        }))
     }
 
-    /// How client IPs are judged.
-    pub fn client_ip(&self) -> ClientIp {
+    /// The settings these limits were built from.
+    pub fn settings(&self) -> &RateLimitSettings {
+        &self.0.settings
+    }
+
+    /// The client IP of a request with these `headers` and `extensions` (the peer address).
+    pub fn client_ip(&self, headers: &HeaderMap, extensions: &Extensions) -> IpAddr {
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
         ClientIp {
-            trust_forwarded_for: self.settings.trust_forwarded_for,
+            trust_forwarded_for: self.0.settings.trust_forwarded_for,
         }
+        .of(headers, peer)
     }
 
     /// One claim by `user_id`: `Err(wait)` when that user claims too fast.
     pub fn claim_by_user(&self, user_id: &str) -> Result<(), Duration> {
-        if !self.settings.enabled {
+        if !self.0.settings.enabled {
             return Ok(());
         }
-        let key = user_id.to_owned();
-        self.per_user.check_key(&key).map_err(|not_until| {
-            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
-        })
+        self.0.per_user.check_key(&user_id.to_owned()).map_err(wait)
     }
 
     /// `Err(wait)` when `ip` used up its credential failures: refuse before checking anything.
     pub fn locked_out(&self, ip: IpAddr) -> Result<(), Duration> {
-        if !self.settings.enabled {
+        if !self.0.settings.enabled {
             return Ok(());
         }
         let now = Instant::now();
-        let locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+        let locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
         match locked.get(&ip) {
             Some(until) if *until > now => Err(*until - now),
             _ => Ok(()),
@@ -176,12 +187,12 @@ impl RateLimits {
     /// Counts a failed sign-in or token from `ip`: `Err(wait)` when that one was too many (the
     /// IP is then locked out for `wait`).
     pub fn auth_failed(&self, ip: IpAddr) -> Result<(), Duration> {
-        if !self.settings.enabled {
+        if !self.0.settings.enabled {
             return Ok(());
         }
-        self.auth_failures.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            let mut locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+        self.0.auth_failures.check_key(&ip).map_err(|not_until| {
+            let wait = wait(not_until);
+            let mut locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
             locked.insert(ip, Instant::now() + wait);
             wait
         })
@@ -189,10 +200,10 @@ impl RateLimits {
 
     /// Forgets idle keys, so the maps hold only recent clients (run it now and then).
     pub fn forget_idle(&self) {
-        self.per_user.retain_recent();
-        self.auth_failures.retain_recent();
+        self.0.per_user.retain_recent();
+        self.0.auth_failures.retain_recent();
         let now = Instant::now();
-        let mut locked = self.locked_out.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
         locked.retain(|_, until| *until > now);
     }
 }
@@ -212,10 +223,6 @@ where
         state: &S,
     ) -> Result<Self, Self::Rejection> {
         let limits = <RateLimits as axum::extract::FromRef<S>>::from_ref(state);
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        Ok(Self(limits.client_ip().of(&parts.headers, peer)))
+        Ok(Self(limits.client_ip(&parts.headers, &parts.extensions)))
     }
 }

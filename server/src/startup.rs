@@ -162,7 +162,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg))
         // The pages carry an inline icon; browsers that ask anyway get a plain 404.
         .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
-        .nest("/api", api::router(&rate_limit_settings(config)))
+        .nest("/api", api::router(state.limits.settings()))
         .route("/health", get(api::health))
         .route("/health/ready", get(api::ready))
         .merge(auth::router())

@@ -8,13 +8,16 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
+use futures::StreamExt;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use sqlx::PgPool;
+use std::pin::pin;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
     ApiError,
+    chunks::{Chunk, end_broken},
     extract::{ApiPath, ApiQuery},
 };
 use crate::db;
@@ -66,8 +69,6 @@ pub async fn csv(
         .into_response())
 }
 
-type Chunk = Result<Bytes, std::io::Error>;
-
 /// Reads the claims page by page (keyset, up to the newest claim when the download started; see
 /// `db::claimers::rows_between`) and sends one CSV chunk per page until done, failed, or the
 /// client left. Between pages nothing is held: a slow reader pins no connection and no snapshot.
@@ -76,18 +77,16 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
     if out.write_record(["user_id", "claimed_at"]).is_err() {
         return;
     }
-    let mut after = 0;
     let upto = match db::claimers::last_claim_id(&pool, &name).await {
         Ok(upto) => upto.unwrap_or(0),
-        Err(error) => return fail(&tx, &name, error).await,
+        Err(error) => return end_broken(&tx, "CSV export", &name, error).await,
     };
-    while after < upto {
-        let rows = match db::claimers::rows_between(&pool, &name, after, upto, CSV_PAGE).await {
-            Ok(rows) if rows.is_empty() => break,
+    let mut pages = pin!(db::claimers::pages_between(&pool, &name, 0, upto, CSV_PAGE));
+    while let Some(page) = pages.next().await {
+        let rows = match page {
             Ok(rows) => rows,
-            Err(error) => return fail(&tx, &name, error).await,
+            Err(error) => return end_broken(&tx, "CSV export", &name, error).await,
         };
-        after = rows.last().map_or(upto, |r| r.id);
         for row in rows {
             let at = row
                 .claimed_at
@@ -104,12 +103,6 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
         }
     }
     send(&tx, &mut out).await;
-}
-
-/// Ends the body abnormally: the client sees a broken download, never a silently truncated file.
-async fn fail(tx: &mpsc::Sender<Chunk>, coupon: &str, error: sqlx::Error) {
-    tracing::error!(%error, coupon, "CSV export failed");
-    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
 }
 
 /// A cell that a spreadsheet would run as a formula (OWASP, CSV injection: it starts with `=`,

@@ -14,19 +14,22 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
+use futures::StreamExt;
 use sqlx::PgPool;
+use std::pin::pin;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::ApiError;
+use super::{
+    ApiError,
+    chunks::{Chunk, end_broken},
+};
 use crate::db::{self, coupons::CouponFirstPage};
 
 /// Claimers per statement, and the most answered without streaming.
 const PAGE: i64 = 5_000;
 /// Pages encoded ahead of a slow reader.
 const CHUNKS_IN_FLIGHT: usize = 2;
-
-type Chunk = Result<Bytes, std::io::Error>;
 
 /// The coupon named `name` with its claimers in claim order.
 pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
@@ -63,8 +66,16 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn ids(users: &[String]) -> String {
-    users.iter().map(json).collect::<Vec<_>>().join(",")
+/// User ids as comma-separated JSON strings, in one buffer.
+fn ids<'a>(users: impl IntoIterator<Item = &'a String>) -> String {
+    let mut out = String::new();
+    for user in users {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&json(user));
+    }
+    out
 }
 
 /// Sends the coupon's JSON: head and first page, the other pages up to claim `upto`, the tail.
@@ -81,26 +92,30 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
     if tx.send(Ok(Bytes::from(head))).await.is_err() {
         return;
     }
-    let mut after = first.page_last_id.unwrap_or(0);
-    loop {
-        match db::claimers::rows_between(&pool, &first.name, after, upto, PAGE).await {
-            Ok(rows) if !rows.is_empty() => {
-                after = rows.last().map_or(upto, |r| r.id);
-                let users: Vec<String> = rows.into_iter().map(|r| r.user_id).collect();
-                if tx
-                    .send(Ok(Bytes::from(format!(",{}", ids(&users)))))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            Ok(_) => break,
+    let after = first.page_last_id.unwrap_or(0);
+    let mut pages = pin!(db::claimers::pages_between(
+        &pool,
+        &first.name,
+        after,
+        upto,
+        PAGE
+    ));
+    while let Some(page) = pages.next().await {
+        let rows = match page {
+            Ok(rows) => rows,
             Err(error) => {
-                tracing::error!(%error, coupon = %first.name, "streaming a coupon's claimers failed");
-                let _ = tx.send(Err(std::io::Error::other("read failed"))).await;
-                return;
+                return end_broken(&tx, "streaming a coupon's claimers", &first.name, error).await;
             }
+        };
+        if tx
+            .send(Ok(Bytes::from(format!(
+                ",{}",
+                ids(rows.iter().map(|r| &r.user_id))
+            ))))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
     let tail = format!(r#"],"created_at":{}}}"#, json(&first.created_at));

@@ -113,6 +113,8 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            // Outages here are short (a pool wait, a database restart): ask for a prompt retry.
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
             _ => None,
         };
         let mut response = (status, Json(body)).into_response();
@@ -120,12 +122,6 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            // Outages here are short (a pool wait, a database restart): ask for a prompt retry.
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -1,5 +1,6 @@
 //! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
 
+mod chunks;
 mod claimers;
 mod coupon_read;
 mod coupons;

@@ -19,18 +19,23 @@ pub fn ambiguity(raw_path: &str) -> Option<&'static str> {
     // A trailing slash is plain; an empty segment inside is not.
     let inner = raw_path[1..].strip_suffix('/').unwrap_or(&raw_path[1..]);
     for segment in inner.split('/') {
-        let decoded = percent_decode_str(segment).collect::<Vec<u8>>();
         if segment.is_empty() {
             return Some("the path has an empty segment (//)");
         }
-        if decoded == b"." || decoded == b".." {
+        // Decoded on the fly: this runs on every request, claims included.
+        let (mut len, mut all_dots) = (0, true);
+        for byte in percent_decode_str(segment) {
+            if byte == b'\\' {
+                return Some("the path has a backslash (also percent-encoded)");
+            }
+            if byte.is_ascii_control() {
+                return Some("the path has a control character (also percent-encoded)");
+            }
+            len += 1;
+            all_dots &= byte == b'.';
+        }
+        if all_dots && len <= 2 {
             return Some("the path has a dot segment (. or .., also percent-encoded)");
-        }
-        if decoded.contains(&b'\\') {
-            return Some("the path has a backslash (also percent-encoded)");
-        }
-        if decoded.iter().any(|b| b.is_ascii_control()) {
-            return Some("the path has a control character (also percent-encoded)");
         }
     }
     None

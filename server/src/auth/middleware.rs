@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::SignedCookieJar;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{AdminAuth, AuthError, canonical, policy, session};
-use crate::rate_limit::{ClientAddr, RateLimits, too_many};
+use crate::rate_limit::{RateLimits, too_many};
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
 /// site, whoever sends them. Then admits public routes, and admin routes when no password is set
@@ -21,7 +21,6 @@ use crate::rate_limit::{ClientAddr, RateLimits, too_many};
 pub async fn require_admin(
     State(auth): State<AdminAuth>,
     State(limits): State<RateLimits>,
-    ClientAddr(ip): ClientAddr,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -33,16 +32,18 @@ pub async fn require_admin(
         return AuthError::CrossSite.into_response();
     }
     let signed_in = if auth.required() {
+        // Only requests that present a token are judged by address (claims never are).
+        let ip = || limits.client_ip(request.headers(), request.extensions());
         // A locked-out address gets no answer about its token, right or wrong.
         if request.headers().contains_key(header::AUTHORIZATION)
-            && let Err(wait) = limits.locked_out(ip)
+            && let Err(wait) = limits.locked_out(ip())
         {
             return too_many(wait);
         }
         match credentials(&auth, request.headers()) {
             Credentials::Session | Credentials::Token => true,
             Credentials::WrongToken => {
-                if let Err(wait) = limits.auth_failed(ip) {
+                if let Err(wait) = limits.auth_failed(ip()) {
                     return too_many(wait);
                 }
                 false

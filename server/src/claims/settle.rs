@@ -26,7 +26,7 @@ pub(super) async fn settle(
     // the row lock (another process), and then the slow path re-reads in a fresh snapshot.
     let attempt = db::batches::settle_batch(conn, coupon, users).await?;
     let Some(remaining) = attempt.remaining else {
-        return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
+        return Ok(every(users, || ClaimError::NotFound));
     };
     if !attempt.consistent {
         return settle_in_steps(conn, coupon, users).await;
@@ -40,7 +40,7 @@ pub(super) async fn settle(
             plan = ?granted(users, &decisions),
             "batch committed other grants than planned: its claims answered claim_outcome_unknown"
         );
-        return Ok(unknown(users));
+        return Ok(every(users, || ClaimError::OutcomeUnknown));
     }
     let claimed_at: HashMap<String, DateTime<Utc>> = attempt
         .granted
@@ -59,7 +59,7 @@ async fn settle_in_steps(
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
     let mut tx = conn.begin().await?;
     let Some(remaining) = db::batches::lock_coupon_async_commit(&mut tx, coupon).await? else {
-        return Ok(users.iter().map(|_| Err(ClaimError::NotFound)).collect());
+        return Ok(every(users, || ClaimError::NotFound));
     };
     let distinct: Vec<String> = users
         .iter()
@@ -81,11 +81,9 @@ async fn settle_in_steps(
     Ok(receipts(coupon, users, decisions, &claimed_at))
 }
 
-fn unknown(users: &[String]) -> Vec<Result<ClaimReceipt, ClaimError>> {
-    users
-        .iter()
-        .map(|_| Err(ClaimError::OutcomeUnknown))
-        .collect()
+/// The same refusal for every claim of the batch.
+fn every(users: &[String], error: fn() -> ClaimError) -> Vec<Result<ClaimReceipt, ClaimError>> {
+    users.iter().map(|_| Err(error())).collect()
 }
 
 fn receipts(

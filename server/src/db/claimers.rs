@@ -2,7 +2,8 @@
 
 use app::admin_types::{Claimer, ClaimersPage};
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use futures::Stream;
+use sqlx::{PgExecutor, PgPool};
 
 /// One claim row with its id, the keyset cursor.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -93,12 +94,30 @@ async fn prefixed_after(
         .await
 }
 
-/// Up to `limit` claims of `coupon` with `after < id <= upto`, in claim order. Readers of a
-/// whole list page with this up to the `upto` of [`last_claim_id`]: one short statement per
-/// page, so a slow reader holds no connection and no snapshot between pages, and the list stays
-/// the one of the moment `upto` was read (a coupon's claims get ids in commit order).
+/// The claims of `coupon` with `after < id <= upto` in claim order, `limit` per page. Readers of
+/// a whole list page up to the `upto` of [`last_claim_id`] (or of
+/// `coupons::find_first_page`): one short statement per page, so a slow reader holds no
+/// connection and no snapshot between pages, and the list stays the one of the moment `upto`
+/// was read (a coupon's claims get ids in commit order).
+pub fn pages_between<'a>(
+    db: &'a PgPool,
+    coupon: &'a str,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> impl Stream<Item = Result<Vec<ClaimRow>, sqlx::Error>> + Send + 'a {
+    futures::stream::try_unfold(after, move |after| async move {
+        if after >= upto {
+            return Ok(None);
+        }
+        let rows = rows_between(db, coupon, after, upto, limit).await?;
+        Ok(rows.last().map(|last| last.id).map(|next| (rows, next)))
+    })
+}
+
+/// Up to `limit` claims of `coupon` with `after < id <= upto`, in claim order.
 #[tracing::instrument(skip(db))]
-pub async fn rows_between(
+async fn rows_between(
     db: impl PgExecutor<'_>,
     coupon: &str,
     after: i64,
