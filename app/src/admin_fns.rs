@@ -59,7 +59,10 @@ pub async fn create_coupon(name: String, amount: String) -> Result<String, Creat
     use crate::backend::Created;
     let amount = ssr::checked(&name, &amount)?;
     let backend = crate::backend::admitted().map_err(CreateCouponError::Failed)?;
-    match backend.create_coupon(&name, amount).await {
+    match backend
+        .create_coupon(&crate::backend::actor(), &name, amount)
+        .await
+    {
         Ok(Created::Coupon(c)) => Ok(c.name),
         Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
         Err(e) => Err(CreateCouponError::Failed(e)),
@@ -110,6 +113,8 @@ mod ssr {
         let coupon = NewCoupon {
             name: name.to_owned(),
             amount: *parsed.as_ref().unwrap_or(&1),
+            starts_at: None,
+            ends_at: None,
         };
         let errors = coupon.validate().err();
         let field = |f: &str| {

@@ -21,6 +21,11 @@ pub struct AdminStatus {
     pub signed_in: bool,
 }
 
+/// Who acts on an admin route, as the audit log names them: `token`, `session:<id>` or `open`
+/// (no admin password set). Set by the server's admin guard on admitted requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
 /// One page of the coupons list, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CouponPage {

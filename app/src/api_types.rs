@@ -18,6 +18,12 @@ pub struct NewCoupon {
     /// Read as i64 so that an out-of-range integer gets the range message, not a parse error.
     #[validate(range(min = 1, max = MAX_AMOUNT, message = "must be an integer from 1 to 2147483647"))]
     pub amount: i64,
+    /// Claims are refused (`409 not_started`) before this instant (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Claims are refused (`409 ended`) from this instant on; after `starts_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /api/coupons/claim` body.
@@ -42,17 +48,58 @@ pub struct Coupon {
     pub name: String,
     pub amount: i32,
     pub remaining_amount: i32,
+    /// Live claims: `amount - remaining_amount`, the length of `claimed_by`.
+    pub claimed: i64,
+    pub paused: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub claimed_by: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
-/// A coupon without its claimers: one row of a list.
+/// A coupon without its claimers: one row of a list, the answer of a create or a patch.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CouponSummary {
     pub name: String,
     pub amount: i32,
     pub remaining_amount: i32,
+    pub paused: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+impl CouponSummary {
+    /// Live claims: `amount - remaining_amount`.
+    pub fn claimed(&self) -> i64 {
+        i64::from(self.amount) - i64::from(self.remaining_amount)
+    }
+
+    /// The coupon with `claimed_by` (in claim order).
+    pub fn with_claimers(self, claimed_by: Vec<String>) -> Coupon {
+        Coupon {
+            claimed: self.claimed(),
+            name: self.name,
+            amount: self.amount,
+            remaining_amount: self.remaining_amount,
+            paused: self.paused,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            claimed_by,
+            created_at: self.created_at,
+        }
+    }
+
+    /// Where the sale stands at `now` (server time).
+    pub fn status(&self, now: DateTime<Utc>) -> crate::sale::SaleStatus {
+        crate::sale::SaleStatus::at(
+            now,
+            self.paused,
+            self.starts_at,
+            self.ends_at,
+            self.remaining_amount,
+        )
+    }
 }
 
 /// A successful claim (`200` of `POST /api/coupons/claim`).
@@ -69,4 +116,7 @@ pub struct ClaimReceipt {
 pub struct ErrorBody {
     pub error: String,
     pub code: String,
+    /// With `not_started` only: when the sale starts (server time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
 }

@@ -6,7 +6,12 @@
 use std::sync::Arc;
 
 use crate::admin_types::{ClaimersPage, CouponPage};
-use crate::{api_types::CouponSummary, live::LiveCoupon};
+use crate::{
+    api_types::CouponSummary,
+    audit::AuditPage,
+    live::LiveCoupon,
+    sale::{CouponPatch, Release},
+};
 
 /// The result of creating a coupon that passed the input rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +19,26 @@ pub enum Created {
     Coupon(CouponSummary),
     /// A coupon with this name already exists.
     NameTaken,
+}
+
+/// Why an admin's change of a sale was refused (a sentence safe to show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such coupon, or no such claim.
+    NotFound(String),
+    /// The change breaks a rule (amount below the claims, window out of order).
+    Rule(String),
+    /// The server failed; already logged.
+    Failed(String),
+}
+
+impl Refused {
+    /// The sentence to show.
+    pub fn sentence(self) -> String {
+        match self {
+            Self::NotFound(s) | Self::Rule(s) | Self::Failed(s) => s,
+        }
+    }
 }
 
 /// Reads and writes the admin UI needs. Errors are already logged by the implementation and
@@ -26,8 +51,28 @@ pub trait AdminBackend: Send + Sync + 'static {
     /// Page `page` (1-based) of the coupons, newest first.
     async fn coupon_page(&self, page: u32) -> Result<CouponPage, String>;
 
-    /// Creates a coupon whose name and amount already passed the shared input rules.
-    async fn create_coupon(&self, name: &str, amount: i32) -> Result<Created, String>;
+    /// Creates a coupon whose name and amount already passed the shared input rules; `actor`
+    /// is who does it, for the audit log.
+    async fn create_coupon(&self, actor: &str, name: &str, amount: i32) -> Result<Created, String>;
+
+    /// Changes a sale (amount, pause, window) as `PATCH /api/coupons/{name}` does.
+    async fn patch_coupon(
+        &self,
+        actor: &str,
+        name: &str,
+        patch: CouponPatch,
+    ) -> Result<CouponSummary, Refused>;
+
+    /// Releases `user_id`'s claim of `name`, as `DELETE /api/coupons/{name}/claims/{user_id}`.
+    async fn release_claim(
+        &self,
+        actor: &str,
+        name: &str,
+        user_id: &str,
+    ) -> Result<Release, Refused>;
+
+    /// Up to `limit` audit log entries after id `after`, oldest first.
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<AuditPage, String>;
 
     /// The coupon named `name`, if any.
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String>;
@@ -67,6 +112,15 @@ pub fn admitted() -> Result<SharedBackend, String> {
         return Err("Sign in to see this.".to_owned());
     }
     use_context::<SharedBackend>().ok_or_else(|| "The server is misconfigured.".to_owned())
+}
+
+/// Who acts, for the audit log: the admin guard's verdict on this request (`token`,
+/// `session:<id>` or `open`).
+pub fn actor() -> String {
+    use leptos::prelude::use_context;
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::admin_types::Actor>().cloned())
+        .map_or_else(|| "unknown".to_owned(), |a| a.0)
 }
 
 /// A name a server function looks up: anything the database can hold. Control characters (NUL

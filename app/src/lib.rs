@@ -7,11 +7,13 @@
 pub mod admin_fns;
 pub mod admin_types;
 pub mod api_types;
+pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
 pub mod live;
 mod pages;
+pub mod sale;
 pub mod validation;
 
 use leptos::prelude::*;

@@ -91,6 +91,8 @@ mod tests {
         let c = NewCoupon {
             name: name.to_owned(),
             amount,
+            starts_at: None,
+            ends_at: None,
         };
         c.validate().map_err(|e| describe(&e))
     }

@@ -30,6 +30,7 @@ use crate::{
     config::{Config, leptos_options},
     db, live,
     rate_limit::{RateLimitSettings, RateLimits},
+    sale::Sales,
     serve::{ConnectionLimits, serve},
     state::AppState,
     ui_backend::DbBackend,
@@ -80,6 +81,10 @@ impl Application {
                 shutdown.clone(),
             )
             .with_live(live.clone()),
+            sales: Sales {
+                pool: pool.clone(),
+                live: live.clone(),
+            },
             pool,
             shutdown: shutdown.clone(),
             live,
@@ -87,6 +92,10 @@ impl Application {
             limits: RateLimits::new(rate_limit_settings(&config)),
         };
         tokio::spawn(forget_idle_clients(state.limits.clone(), shutdown.clone()));
+        tokio::spawn(crate::idempotency::purge_expired(
+            state.pool.clone(),
+            shutdown.clone(),
+        ));
         let router = router(state, &config);
         Ok(Self {
             listener,
@@ -152,6 +161,7 @@ fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(app::App);
     let backend: SharedBackend = Arc::new(DbBackend {
         pool: state.pool.clone(),
+        sales: state.sales.clone(),
     });
     let context = move || provide_context(backend.clone());
     let options = (*state.leptos_options).clone();

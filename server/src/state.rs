@@ -7,7 +7,9 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::{auth::AdminAuth, claims::ClaimEngine, live::LiveHub, rate_limit::RateLimits};
+use crate::{
+    auth::AdminAuth, claims::ClaimEngine, live::LiveHub, rate_limit::RateLimits, sale::Sales,
+};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -26,6 +28,8 @@ pub struct AppState {
     pub auth: AdminAuth,
     /// Per-user and per-IP rate limits.
     pub limits: RateLimits,
+    /// The admin's actions on sales (create, patch, release), audited.
+    pub sales: Sales,
 }
 
 impl FromRef<AppState> for axum_extra::extract::cookie::Key {

@@ -3,12 +3,17 @@
 use app::{
     admin_types::{COUPONS_PER_PAGE, ClaimersPage, CouponPage},
     api_types::CouponSummary,
-    backend::{AdminBackend, Created},
+    audit::AuditPage,
+    backend::{AdminBackend, Created, Refused},
     live::LiveCoupon,
+    sale::{CouponPatch, Release},
 };
 use sqlx::PgPool;
 
-use crate::db;
+use crate::{
+    db,
+    sale::{SaleError, Sales},
+};
 
 /// Most coupons the home page lists.
 const LIST_LIMIT: i64 = 500;
@@ -16,6 +21,16 @@ const LIST_LIMIT: i64 = 500;
 /// Serves the UI's server functions from the database.
 pub struct DbBackend {
     pub pool: PgPool,
+    pub sales: Sales,
+}
+
+/// A refused admin action as the UI shows it; server failures are logged here, once.
+fn refused(what: &'static str, error: SaleError) -> Refused {
+    match error {
+        SaleError::NotFound | SaleError::ClaimNotFound => Refused::NotFound(error.to_string()),
+        SaleError::Database(e) => Refused::Failed(failed(what)(e)),
+        other => Refused::Rule(other.to_string()),
+    }
 }
 
 /// Logs a database failure once, here, and gives the UI a sentence without internals.
@@ -47,12 +62,46 @@ impl AdminBackend for DbBackend {
         })
     }
 
-    async fn create_coupon(&self, name: &str, amount: i32) -> Result<Created, String> {
-        match db::coupons::insert(&self.pool, name, amount).await {
+    async fn create_coupon(&self, actor: &str, name: &str, amount: i32) -> Result<Created, String> {
+        match self.sales.create(actor, name, amount, None, None).await {
             Ok(coupon) => Ok(Created::Coupon(coupon)),
-            Err(e) if db::violates(&e, db::coupons::NAME_KEY) => Ok(Created::NameTaken),
-            Err(e) => Err(failed("creating a coupon")(e)),
+            Err(SaleError::NameTaken) => Ok(Created::NameTaken),
+            Err(e) => Err(refused("creating a coupon", e).sentence()),
         }
+    }
+
+    async fn patch_coupon(
+        &self,
+        actor: &str,
+        name: &str,
+        patch: CouponPatch,
+    ) -> Result<CouponSummary, Refused> {
+        self.sales
+            .patch(actor, name, &patch)
+            .await
+            .map_err(|e| refused("changing a sale", e))
+    }
+
+    async fn release_claim(
+        &self,
+        actor: &str,
+        name: &str,
+        user_id: &str,
+    ) -> Result<Release, Refused> {
+        self.sales
+            .release(actor, name, user_id)
+            .await
+            .map_err(|e| refused("releasing a claim", e))
+    }
+
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<AuditPage, String> {
+        let entries = db::audit::page(&self.pool, after, i64::from(limit))
+            .await
+            .map_err(failed("reading the audit log"))?;
+        let next = (entries.len() == limit as usize)
+            .then(|| entries.last().map(|e| e.id))
+            .flatten();
+        Ok(AuditPage { entries, next })
     }
 
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String> {

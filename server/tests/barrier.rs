@@ -21,7 +21,9 @@ async fn barrier_flushes_past_the_batch_commit() {
         .await
         .unwrap();
     server::db::migrate(&pool).await.unwrap();
-    server::db::coupons::insert(&pool, "B", 10).await.unwrap();
+    server::db::coupons::insert(&pool, "B", 10, None, None)
+        .await
+        .unwrap();
     let mut conn = pool.acquire().await.unwrap();
     let users = vec!["u1".to_string(), "u2".to_string()];
     let attempt = server::db::batches::settle_batch(&mut conn, "B", &users)

@@ -25,11 +25,15 @@ async fn other_process_claims(
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE coupons SET remaining_amount = remaining_amount - 1 WHERE name = $1")
-        .bind(coupon)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    // As every claim statement does, the version moves with the stock.
+    sqlx::query(
+        "UPDATE coupons SET remaining_amount = remaining_amount - 1, version = version + 1
+         WHERE name = $1",
+    )
+    .bind(coupon)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx
 }
 
@@ -51,7 +55,9 @@ async fn until_lock_waiters(pool: &PgPool, n: i64) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
-    db::coupons::insert(&pool, "B", 2).await.unwrap();
+    db::coupons::insert(&pool, "B", 2, None, None)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO claims (user_id, coupon_name) VALUES ('held', 'B')")
         .execute(&pool)
         .await
@@ -81,7 +87,9 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn async_commit_stays_inside_the_batch_transaction(pool: PgPool) {
-    db::coupons::insert(&pool, "S", 1).await.unwrap();
+    db::coupons::insert(&pool, "S", 1, None, None)
+        .await
+        .unwrap();
     let mut conn = pool.acquire().await.unwrap();
     sqlx::query("SET synchronous_commit = on")
         .execute(&mut *conn)
@@ -105,7 +113,9 @@ async fn async_commit_stays_inside_the_batch_transaction(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_batch_that_waited_for_another_process_does_not_trust_its_snapshot(pool: PgPool) {
-    db::coupons::insert(&pool, "RACE", 2).await.unwrap();
+    db::coupons::insert(&pool, "RACE", 2, None, None)
+        .await
+        .unwrap();
     let other = other_process_claims(&pool, "RACE", "alice").await;
     let users: Vec<String> = ["alice", "bob", "carol"].map(String::from).to_vec();
     let batch = tokio::spawn({
@@ -124,7 +134,9 @@ async fn a_batch_that_waited_for_another_process_does_not_trust_its_snapshot(poo
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
-    db::coupons::insert(&pool, "RACE", 2).await.unwrap();
+    db::coupons::insert(&pool, "RACE", 2, None, None)
+        .await
+        .unwrap();
     let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
     let other = other_process_claims(&pool, "RACE", "alice").await;
     let claims: Vec<_> = ["alice", "bob", "carol"]
@@ -160,7 +172,9 @@ async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claims_of_unknown_coupons_leave_no_worker_behind(pool: PgPool) {
-    db::coupons::insert(&pool, "REAL", 5).await.unwrap();
+    db::coupons::insert(&pool, "REAL", 5, None, None)
+        .await
+        .unwrap();
     let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
     let claims: Vec<_> = (0..2000)
         .map(|i| {

@@ -49,10 +49,14 @@ async fn a_coupon_with_many_claimers_reads_whole_and_consistent(pool: PgPool) {
         keys,
         [
             "amount",
+            "claimed",
             "claimed_by",
             "created_at",
+            "ends_at",
             "name",
-            "remaining_amount"
+            "paused",
+            "remaining_amount",
+            "starts_at"
         ]
     );
     assert_eq!(claimed_by(&body), claimed_in_db(&pool, "MANY").await);
@@ -88,6 +92,7 @@ async fn a_coupon_with_many_claimers_reads_whole_and_consistent(pool: PgPool) {
             100_000 - remaining,
             "list and stock disagree"
         );
+        assert_eq!(body["claimed"], seen.len(), "claimed and the list disagree");
         assert_eq!(
             seen[..],
             all[..seen.len()],

@@ -25,7 +25,9 @@ async fn claims_until_sold_out_in_the_documented_order(pool: PgPool) {
         engine.claim("u1", "NOPE").await,
         Err(ClaimError::NotFound)
     ));
-    db::coupons::insert(&pool, "TWO", 2).await.unwrap();
+    db::coupons::insert(&pool, "TWO", 2, None, None)
+        .await
+        .unwrap();
 
     let first = engine.claim("u1", "TWO").await.unwrap();
     assert_eq!(
@@ -64,7 +66,9 @@ async fn claims_until_sold_out_in_the_documented_order(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn names_are_exact_and_case_sensitive(pool: PgPool) {
     let engine = engine(&pool);
-    db::coupons::insert(&pool, "Promo", 5).await.unwrap();
+    db::coupons::insert(&pool, "Promo", 5, None, None)
+        .await
+        .unwrap();
     assert!(matches!(
         engine.claim("u", "promo").await,
         Err(ClaimError::NotFound)
@@ -80,7 +84,9 @@ async fn names_are_exact_and_case_sensitive(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_schema_refuses_an_oversell_even_without_the_engine(pool: PgPool) {
-    db::coupons::insert(&pool, "ONE", 1).await.unwrap();
+    db::coupons::insert(&pool, "ONE", 1, None, None)
+        .await
+        .unwrap();
     let err = sqlx::query(
         "UPDATE coupons SET remaining_amount = remaining_amount - 2 WHERE name = 'ONE'",
     )

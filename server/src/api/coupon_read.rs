@@ -7,7 +7,7 @@
 //! the snapshot, and one request holds at most a few pages in memory however slow its reader.
 //! The JSON is the contract's shape either way.
 
-use app::api_types::Coupon;
+use app::api_types::CouponSummary;
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -41,14 +41,8 @@ pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
         .last_claim_id
         .filter(|last| Some(*last) != first.page_last_id)
     else {
-        let coupon = Coupon {
-            name: first.name,
-            amount: first.amount,
-            remaining_amount: first.remaining_amount,
-            claimed_by: first.claimed_by,
-            created_at: first.created_at,
-        };
-        return Ok(Json(coupon).into_response());
+        let claimed_by = first.claimed_by.clone();
+        return Ok(Json(summary(&first).with_claimers(claimed_by)).into_response());
     };
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     tokio::spawn(stream_rest(pool.clone(), first, upto, tx));
@@ -60,6 +54,19 @@ pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
         Body::from_stream(ReceiverStream::new(rx)),
     )
         .into_response())
+}
+
+/// The coupon's fields of the first statement.
+fn summary(first: &CouponFirstPage) -> CouponSummary {
+    CouponSummary {
+        name: first.name.clone(),
+        amount: first.amount,
+        remaining_amount: first.remaining_amount,
+        paused: first.paused,
+        starts_at: first.starts_at,
+        ends_at: first.ends_at,
+        created_at: first.created_at,
+    }
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -82,13 +89,12 @@ fn ids<'a>(users: impl IntoIterator<Item = &'a String>) -> String {
 /// Stops when the client leaves; a database error ends the body abnormally (a broken download,
 /// never a silently shortened list).
 async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::Sender<Chunk>) {
-    let head = format!(
-        r#"{{"name":{},"amount":{},"remaining_amount":{},"claimed_by":[{}"#,
-        json(&first.name),
-        first.amount,
-        first.remaining_amount,
-        ids(&first.claimed_by)
-    );
+    // The contract's shape, field for field: everything before claimed_by, then the list.
+    let fields = json(&summary(&first).with_claimers(Vec::new()));
+    let Some(head) = fields.split_once(r#""claimed_by":["#).map(|(head, _)| head) else {
+        return;
+    };
+    let head = format!(r#"{head}"claimed_by":[{}"#, ids(&first.claimed_by));
     if tx.send(Ok(Bytes::from(head))).await.is_err() {
         return;
     }

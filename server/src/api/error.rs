@@ -7,7 +7,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::claims::ClaimError;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    claims::{ClaimError, Refusal},
+    sale::SaleError,
+};
 
 /// Every way an API call can fail. Internal errors are logged here, once, and answered opaquely.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +31,20 @@ pub enum ApiError {
     AlreadyClaimed,
     #[error("this coupon is sold out")]
     SoldOut,
+    #[error("the sale is paused")]
+    Paused,
+    #[error("the sale has not started yet")]
+    NotStarted { starts_at: DateTime<Utc> },
+    #[error("the sale has ended")]
+    Ended,
+    #[error("the amount is below the {claimed} units already claimed")]
+    BelowClaimed { claimed: i64 },
+    #[error("this user holds no claim of this coupon")]
+    ClaimNotFound,
+    #[error("this Idempotency-Key was used with a different request body")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry in a moment")]
+    IdempotencyKeyInUse,
     #[error("no such API route")]
     RouteNotFound,
     #[error("this method is not allowed on this route")]
@@ -62,6 +81,15 @@ impl ApiError {
             Self::CouponNotFound => (StatusCode::NOT_FOUND, "coupon_not_found"),
             Self::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
             Self::SoldOut => (StatusCode::CONFLICT, "sold_out"),
+            Self::Paused => (StatusCode::CONFLICT, "paused"),
+            Self::NotStarted { .. } => (StatusCode::CONFLICT, "not_started"),
+            Self::Ended => (StatusCode::CONFLICT, "ended"),
+            Self::BelowClaimed { .. } => (StatusCode::CONFLICT, "below_claimed"),
+            Self::ClaimNotFound => (StatusCode::NOT_FOUND, "claim_not_found"),
+            Self::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            Self::IdempotencyKeyInUse => (StatusCode::CONFLICT, "idempotency_key_in_use"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -94,9 +122,27 @@ impl From<ClaimError> for ApiError {
             ClaimError::NotFound => Self::CouponNotFound,
             ClaimError::AlreadyClaimed => Self::AlreadyClaimed,
             ClaimError::SoldOut => Self::SoldOut,
+            ClaimError::Refused(Refusal::Paused) => Self::Paused,
+            ClaimError::Refused(Refusal::NotStarted { starts_at }) => {
+                Self::NotStarted { starts_at }
+            }
+            ClaimError::Refused(Refusal::Ended) => Self::Ended,
             ClaimError::Unavailable => Self::Unavailable,
             ClaimError::OutcomeUnknown => Self::ClaimOutcomeUnknown,
             ClaimError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<SaleError> for ApiError {
+    fn from(error: SaleError) -> Self {
+        match error {
+            SaleError::Invalid(why) => Self::InvalidRequest(why),
+            SaleError::NameTaken => Self::CouponExists,
+            SaleError::NotFound => Self::CouponNotFound,
+            SaleError::BelowClaimed { claimed } => Self::BelowClaimed { claimed },
+            SaleError::ClaimNotFound => Self::ClaimNotFound,
+            SaleError::Database(e) => e.into(),
         }
     }
 }
@@ -110,10 +156,16 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.to_string(),
             code: code.to_owned(),
+            starts_at: match &self {
+                Self::NotStarted { starts_at } => Some(*starts_at),
+                _ => None,
+            },
         };
         let retry_after = match &self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            // Outages here are short (a pool wait, a database restart): ask for a prompt retry.
+            // Outages here are short (a pool wait, a database restart), and so is a request
+            // holding an idempotency key: ask for a prompt retry.
+            Self::IdempotencyKeyInUse => Some(1),
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
             _ => None,
         };

@@ -48,6 +48,25 @@ impl From<PathRejection> for ApiError {
     }
 }
 
+/// Who acts on an admin route (see `app::admin_types::Actor`), for the audit log.
+pub struct ActorName(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ActorName {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // The admin guard sets it on every admitted request; "unknown" would mean a route that
+        // is public by mistake, which the audit log then shows.
+        let actor = parts.extensions.get::<app::admin_types::Actor>();
+        Ok(Self(
+            actor.map_or_else(|| "unknown".to_owned(), |a| a.0.clone()),
+        ))
+    }
+}
+
 /// Applies the shared validation rules; a broken rule is a 400 naming the field.
 pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
     value

@@ -1,5 +1,6 @@
 //! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
 
+mod audit;
 mod chunks;
 mod claimers;
 mod coupon_read;
@@ -13,7 +14,7 @@ pub use error::ApiError;
 use axum::{
     Json, Router,
     extract::State,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -31,14 +32,22 @@ pub fn router(limits: &RateLimitSettings) -> Router<AppState> {
     };
     Router::new()
         .route("/coupons", post(coupons::create))
-        // A coupon may be named "claim": GET on this path reads it, POST claims.
-        .route("/coupons/claim", claim.get(coupons::get_named_claim))
-        .route("/coupons/{name}", get(coupons::get))
+        // A coupon may be named "claim": GET on this path reads it, POST claims (and an admin
+        // may still PATCH it).
+        .route(
+            "/coupons/claim",
+            claim
+                .get(coupons::get_named_claim)
+                .patch(coupons::patch_named_claim),
+        )
+        .route("/coupons/{name}", get(coupons::get).patch(coupons::patch))
         .route("/coupons/{name}/events", get(events::coupon))
         .route("/events", get(events::all))
         // Admin routes (see auth::policy): the claimers of a coupon as JSON pages and as CSV.
         .route("/coupons/{name}/claims", get(claimers::list))
         .route("/coupons/{name}/claims.csv", get(claimers::csv))
+        .route("/coupons/{name}/claims/{user_id}", delete(coupons::release))
+        .route("/audit", get(audit::list))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

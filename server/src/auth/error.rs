@@ -28,6 +28,7 @@ impl IntoResponse for AuthError {
         let body = ErrorBody {
             error: self.to_string(),
             code: code.to_owned(),
+            starts_at: None,
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{AdminAuth, session};
 use crate::{
     rate_limit::{ClientAddr, RateLimits, too_many},
+    sale::Sales,
     state::AppState,
 };
 
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
 async fn sign_in(
     State(auth): State<AdminAuth>,
     State(limits): State<RateLimits>,
+    State(sales): State<Sales>,
     ClientAddr(ip): ClientAddr,
     jar: SignedCookieJar,
     Form(form): Form<SignInForm>,
@@ -47,10 +49,14 @@ async fn sign_in(
     if let Err(wait) = limits.locked_out(ip) {
         return too_many(wait);
     }
+    let who = format!("ip:{ip}");
     if auth.password_matches(&form.password) {
-        let jar = session::issue(jar, auth.0.ttl, auth.0.secure_cookie);
+        let (jar, id) = session::issue(jar, auth.0.ttl, auth.0.secure_cookie);
+        tracing::info!(%ip, session = id, "admin signed in");
+        sales.record_sign_in(&who, Some(&id)).await;
         return (jar, Redirect::to(next)).into_response();
     }
+    sales.record_sign_in(&who, None).await;
     if let Err(wait) = limits.auth_failed(ip) {
         tracing::warn!(%ip, "admin sign-in: too many failures; this address is locked out");
         return too_many(wait);

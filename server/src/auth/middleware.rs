@@ -1,6 +1,6 @@
 //! The guard in front of every route: cross-site check, then the admin rule of [`policy`].
 
-use app::admin_types::AdminStatus;
+use app::admin_types::{Actor, AdminStatus};
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, Method, header},
@@ -31,7 +31,7 @@ pub async fn require_admin(
     if !is_safe(&method) && is_cross_site(request.headers()) {
         return AuthError::CrossSite.into_response();
     }
-    let signed_in = if auth.required() {
+    let actor = if auth.required() {
         // Only requests that present a token are judged by address (claims never are).
         let ip = || limits.client_ip(request.headers(), request.extensions());
         // A locked-out address gets no answer about its token, right or wrong.
@@ -41,18 +41,20 @@ pub async fn require_admin(
             return too_many(wait);
         }
         match credentials(&auth, request.headers()) {
-            Credentials::Session | Credentials::Token => true,
+            Credentials::Session(id) => Some(format!("session:{id}")),
+            Credentials::Token => Some("token".to_owned()),
             Credentials::WrongToken => {
                 if let Err(wait) = limits.auth_failed(ip()) {
                     return too_many(wait);
                 }
-                false
+                None
             }
-            Credentials::None => false,
+            Credentials::None => None,
         }
     } else {
-        false
+        Some("open".to_owned())
     };
+    let signed_in = auth.required() && actor.is_some();
     let path = request.uri().path();
     if auth.required() && !signed_in && !policy::is_public(&method, path) {
         return refuse(request);
@@ -61,6 +63,9 @@ pub async fn require_admin(
         auth_required: auth.required(),
         signed_in,
     });
+    if let Some(actor) = actor {
+        request.extensions_mut().insert(Actor(actor));
+    }
     next.run(request).await
 }
 
@@ -85,7 +90,8 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 
 enum Credentials {
     None,
-    Session,
+    /// A valid session, with its id.
+    Session(String),
     Token,
     WrongToken,
 }
@@ -100,10 +106,8 @@ fn credentials(auth: &AdminAuth, headers: &HeaderMap) -> Credentials {
     match bearer {
         Some(token) if auth.token_matches(token) => Credentials::Token,
         Some(_) => Credentials::WrongToken,
-        None if session::is_valid(&SignedCookieJar::from_headers(headers, auth.key())) => {
-            Credentials::Session
-        }
-        None => Credentials::None,
+        None => session::valid_id(&SignedCookieJar::from_headers(headers, auth.key()))
+            .map_or(Credentials::None, Credentials::Session),
     }
 }
 

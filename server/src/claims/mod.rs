@@ -12,16 +12,21 @@ mod settle;
 use std::sync::Arc;
 
 use app::api_types::ClaimReceipt;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{config::EngineMode, live::LiveHub};
 
-/// Why a claim did not succeed. The order of checks is: not found, already claimed, sold out.
+/// Why a claim did not succeed. The order of checks is: not found, paused, not started, ended,
+/// already claimed, sold out.
 #[derive(Debug, thiserror::Error)]
 pub enum ClaimError {
     #[error("no coupon has this name")]
     NotFound,
+    /// The sale refuses claims now: paused, or outside its window.
+    #[error(transparent)]
+    Refused(Refusal),
     #[error("this user already holds this coupon")]
     AlreadyClaimed,
     #[error("this coupon has no stock left")]
@@ -36,6 +41,30 @@ pub enum ClaimError {
     OutcomeUnknown,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// Why a sale refuses every claim right now, judged in the claim statement on the locked coupon
+/// row by the database's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the sale is paused")]
+    Paused,
+    #[error("the sale has not started")]
+    NotStarted { starts_at: DateTime<Utc> },
+    #[error("the sale has ended")]
+    Ended,
+}
+
+impl Refusal {
+    /// The refusal the claim statements return (`paused`, `not_started`, `ended`), if any.
+    pub(crate) fn from_db(code: Option<&str>, starts_at: Option<DateTime<Utc>>) -> Option<Self> {
+        match (code?, starts_at) {
+            ("not_started", Some(starts_at)) => Some(Self::NotStarted { starts_at }),
+            ("ended", _) => Some(Self::Ended),
+            // "paused", and anything unexpected: refusing is the safe side.
+            _ => Some(Self::Paused),
+        }
+    }
 }
 
 impl ClaimError {

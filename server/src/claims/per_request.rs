@@ -3,37 +3,52 @@
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
 
-use super::ClaimError;
+use super::{ClaimError, Refusal};
 use crate::db;
+
+/// Times a claim is tried again when it took nothing although a fresh read shows stock and an
+/// open sale (restocked or released in between).
+const ATTEMPTS: usize = 3;
 
 pub(super) async fn claim(
     pool: &PgPool,
     user_id: &str,
     coupon_name: &str,
 ) -> Result<ClaimReceipt, ClaimError> {
-    let attempt = db::claims::claim_one(pool, user_id, coupon_name).await?;
-    let Some(before) = attempt.remaining_before else {
-        return Err(ClaimError::NotFound);
-    };
-    if let (Some(claimed_at), Some(remaining_amount)) =
-        (attempt.claimed_at, attempt.remaining_after)
-    {
-        return Ok(ClaimReceipt {
-            user_id: user_id.to_owned(),
-            coupon_name: coupon_name.to_owned(),
-            claimed_at,
-            remaining_amount,
-        });
+    for _ in 0..ATTEMPTS {
+        let attempt = match db::claims::claim_one(pool, user_id, coupon_name).await {
+            Ok(attempt) => attempt,
+            // A claim by this user committed while this one waited for the row lock.
+            Err(e) if db::violates(&e, db::claims::USER_COUPON_KEY) => {
+                return Err(ClaimError::AlreadyClaimed);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let (Some(claimed_at), Some(remaining_amount)) =
+            (attempt.claimed_at, attempt.remaining_after)
+        {
+            return Ok(ClaimReceipt {
+                user_id: user_id.to_owned(),
+                coupon_name: coupon_name.to_owned(),
+                claimed_at,
+                remaining_amount,
+            });
+        }
+        // Nothing taken: read why in a fresh snapshot, in the contract's order.
+        let Some(why) = db::claims::why_not(pool, user_id, coupon_name).await? else {
+            return Err(ClaimError::NotFound);
+        };
+        if let Some(refusal) = Refusal::from_db(why.refusal.as_deref(), why.starts_at) {
+            return Err(ClaimError::Refused(refusal));
+        }
+        if why.holds {
+            return Err(ClaimError::AlreadyClaimed);
+        }
+        if why.remaining_amount == 0 {
+            return Err(ClaimError::SoldOut);
+        }
     }
-    if before > 0 {
-        // Stock was there but the insert hit the unique constraint: this user holds it.
-        return Err(ClaimError::AlreadyClaimed);
-    }
-    // Sold out. The statement's snapshot may predate a claim by this same user that committed
-    // while we waited for the row lock, so ask again with a fresh snapshot.
-    if db::claims::holds(pool, user_id, coupon_name).await? {
-        Err(ClaimError::AlreadyClaimed)
-    } else {
-        Err(ClaimError::SoldOut)
-    }
+    // Stock keeps coming back between the claim and the read: as of the last claim, none was
+    // there for this user.
+    Err(ClaimError::SoldOut)
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
 use super::{
-    ClaimError,
+    ClaimError, Refusal,
     plan::{Decision, granted, plan},
 };
 use crate::db;
@@ -28,6 +28,9 @@ pub(super) async fn settle(
     let Some(remaining) = attempt.remaining else {
         return Ok(every(users, || ClaimError::NotFound));
     };
+    if let Some(refusal) = Refusal::from_db(attempt.refusal.as_deref(), attempt.starts_at) {
+        return Ok(every(users, || ClaimError::Refused(refusal)));
+    }
     if !attempt.consistent {
         return settle_in_steps(conn, coupon, users).await;
     }
@@ -58,9 +61,13 @@ async fn settle_in_steps(
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
     let mut tx = conn.begin().await?;
-    let Some(remaining) = db::batches::lock_coupon_async_commit(&mut tx, coupon).await? else {
+    let Some(locked) = db::batches::lock_coupon_async_commit(&mut tx, coupon).await? else {
         return Ok(every(users, || ClaimError::NotFound));
     };
+    if let Some(refusal) = Refusal::from_db(locked.refusal.as_deref(), locked.starts_at) {
+        return Ok(every(users, || ClaimError::Refused(refusal)));
+    }
+    let remaining = locked.remaining_amount;
     let distinct: Vec<String> = users
         .iter()
         .cloned()
@@ -82,7 +89,10 @@ async fn settle_in_steps(
 }
 
 /// The same refusal for every claim of the batch.
-fn every(users: &[String], error: fn() -> ClaimError) -> Vec<Result<ClaimReceipt, ClaimError>> {
+fn every(
+    users: &[String],
+    error: impl Fn() -> ClaimError,
+) -> Vec<Result<ClaimReceipt, ClaimError>> {
     users.iter().map(|_| Err(error())).collect()
 }
 

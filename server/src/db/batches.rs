@@ -8,8 +8,13 @@ use sqlx::PgConnection;
 pub struct BatchAttempt {
     /// Stock when the row lock was taken, `None` when no coupon has the name.
     pub remaining: Option<i32>,
-    /// False when claims committed between the statement's snapshot and its lock: then
-    /// `held` may be stale, nothing was inserted, and the caller must use the slow path.
+    /// Why the sale refuses claims (`paused`, `not_started`, `ended`), judged on the locked row
+    /// by the database's clock; nothing was inserted then.
+    pub refusal: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// False when the coupon changed between the statement's snapshot and its lock (a claim,
+    /// a release, a restock): then `held` may be stale, nothing was inserted, and the caller must
+    /// use the slow path.
     pub consistent: bool,
     /// Users of the batch who already held the coupon.
     pub held: Vec<String>,
@@ -24,8 +29,10 @@ pub struct BatchAttempt {
 /// call [`wait_durable`] on the same connection before reporting.
 ///
 /// The statement reads claims through its snapshot, taken before it waited for the row lock. If
-/// the locked row's stock differs from the snapshot's, some claim committed in between and the
-/// holders may be stale: then it inserts nothing and says `consistent = false`.
+/// the locked row's `version` differs from the snapshot's, the coupon changed in between (every
+/// claim, release and patch bumps it) and the holders may be stale: then it inserts nothing and
+/// says `consistent = false`. The stock cannot serve for this check: restock and release bring it
+/// back to earlier values (A-B-A), the version never.
 #[tracing::instrument(skip(db, user_ids), fields(users = user_ids.len()))]
 pub async fn settle_batch(
     db: &mut PgConnection,
@@ -36,12 +43,15 @@ pub async fn settle_batch(
         BatchAttempt,
         r#"
         WITH locked AS (
-            SELECT remaining_amount, set_config('synchronous_commit', 'off', true) AS async_commit
+            SELECT remaining_amount, version, starts_at,
+                   sale_refusal(paused, starts_at, ends_at) AS refusal,
+                   set_config('synchronous_commit', 'off', true) AS async_commit
             FROM coupons WHERE name = $1 FOR UPDATE
         ), snapshot AS (
-            SELECT remaining_amount FROM coupons WHERE name = $1
+            SELECT version FROM coupons WHERE name = $1
         ), stock AS (
-            SELECT l.remaining_amount FROM locked l JOIN snapshot s USING (remaining_amount)
+            SELECT l.remaining_amount FROM locked l JOIN snapshot s USING (version)
+            WHERE l.refusal IS NULL
         ), input AS (
             SELECT u.user_id, u.ord FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)
         ), held AS (
@@ -59,11 +69,14 @@ pub async fn settle_batch(
             SELECT user_id, $1 FROM chosen ORDER BY ord
             RETURNING id, user_id, claimed_at
         ), decremented AS (
-            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM inserted)
+            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM inserted),
+                               version = version + 1
             WHERE name = $1 AND EXISTS (SELECT 1 FROM inserted)
         )
         SELECT (SELECT remaining_amount FROM locked) AS remaining,
-               EXISTS (SELECT 1 FROM stock) AS "consistent!",
+               (SELECT refusal FROM locked) AS refusal,
+               (SELECT starts_at FROM locked) AS starts_at,
+               EXISTS (SELECT 1 FROM locked l JOIN snapshot s USING (version)) AS "consistent!",
                ARRAY(SELECT user_id FROM held) AS "held!",
                ARRAY(SELECT user_id FROM inserted ORDER BY id) AS "granted!",
                ARRAY(SELECT claimed_at FROM inserted ORDER BY id) AS "granted_at!"
@@ -75,8 +88,18 @@ pub async fn settle_batch(
     .await
 }
 
-/// Takes the coupon's row lock for the rest of `tx` and returns its stock, `None` if no such
-/// coupon. Every later statement of the transaction sees all claims committed before the lock.
+/// The locked coupon of the slow path: its stock and whether the sale refuses claims now.
+#[derive(Debug)]
+pub struct LockedCoupon {
+    pub remaining_amount: i32,
+    /// `paused`, `not_started` or `ended`, judged by the database's clock.
+    pub refusal: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+/// Takes the coupon's row lock for the rest of `tx` and returns its stock and state, `None` if
+/// no such coupon. Every later statement of the transaction sees all claims committed before the
+/// lock.
 ///
 /// It also makes this transaction's COMMIT asynchronous (`synchronous_commit = off`, for this
 /// transaction only): COMMIT then returns, and releases the row lock, without waiting for the WAL
@@ -86,15 +109,17 @@ pub async fn settle_batch(
 pub async fn lock_coupon_async_commit(
     tx: &mut PgConnection,
     coupon_name: &str,
-) -> Result<Option<i32>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT remaining_amount, set_config('synchronous_commit', 'off', true) AS "setting!"
-           FROM coupons WHERE name = $1 FOR UPDATE"#,
+) -> Result<Option<LockedCoupon>, sqlx::Error> {
+    sqlx::query_as!(
+        LockedCoupon,
+        r#"SELECT remaining_amount, starts_at,
+                  sale_refusal(paused, starts_at, ends_at) AS refusal
+           FROM coupons WHERE name = $1 AND set_config('synchronous_commit', 'off', true) = 'off'
+           FOR UPDATE"#,
         coupon_name
     )
     .fetch_optional(tx)
-    .await?;
-    Ok(row.map(|r| r.remaining_amount))
+    .await
 }
 
 /// Returns once everything committed before the call is flushed to disk; true when it had to
@@ -157,7 +182,8 @@ pub async fn insert_many(
             ORDER BY u.ord
             RETURNING user_id, claimed_at
         ), stock AS (
-            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM granted)
+            UPDATE coupons SET remaining_amount = remaining_amount - (SELECT count(*) FROM granted),
+                               version = version + 1
             WHERE name = $1
         )
         SELECT user_id AS "user_id!", claimed_at AS "claimed_at!" FROM granted

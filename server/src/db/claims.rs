@@ -1,25 +1,32 @@
 //! Claim rows: the statements of the claim engine.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
-/// What the one-statement claim saw and did.
+/// What the one-statement claim did: both set when the claim row was inserted.
 #[derive(Debug)]
 pub struct ClaimAttempt {
-    /// Stock before this claim, `None` when no coupon has the name.
-    pub remaining_before: Option<i32>,
-    /// Set when the claim row was inserted.
     pub claimed_at: Option<DateTime<Utc>>,
-    /// Stock after this claim, set with `claimed_at`.
+    /// Stock after this claim.
     pub remaining_after: Option<i32>,
 }
 
-/// Claims one unit in a single statement (one round trip, one implicit transaction).
+/// Name of the constraint that makes a second claim by one user impossible.
+pub const USER_COUPON_KEY: &str = "claims_user_coupon_key";
+
+/// Claims one unit in a single statement (one round trip, one implicit transaction), or does
+/// nothing; [`why_not`] then says why.
 ///
-/// The coupon row is locked first (`FOR UPDATE`), so every claim of a coupon queues on that one
-/// lock and the claim insert never takes a second lock on the hot row. `ON CONFLICT DO NOTHING`
-/// turns a repeat into "no row inserted"; the stock only moves when a row was inserted. The
-/// `remaining_within_stock` CHECK is the last guard against an oversell.
+/// The stock is taken first, by an `UPDATE` whose conditions (stock left, not paused, inside the
+/// window by the database's `now()`, the user holds no claim) PostgreSQL re-checks on the newest
+/// row version once it holds the row lock, so every claim of a coupon queues on that one lock and
+/// never acts on a stale stock. (A `SELECT ... FOR UPDATE` in a CTE feeding the insert was seen
+/// to act on a stale stock once stock could go back up, by restock or release: see
+/// `tests/sale_races.rs`.) The claim row is inserted only if the stock was taken. The "holds no
+/// claim" condition reads the statement's snapshot: a claim by the same user committed while
+/// this one waited for the lock makes the insert fail on [`USER_COUPON_KEY`] instead, and the
+/// whole statement rolls back. The `remaining_within_stock` CHECK is the last guard against an
+/// oversell.
 #[tracing::instrument(skip(db))]
 pub async fn claim_one(
     db: &PgPool,
@@ -29,20 +36,17 @@ pub async fn claim_one(
     sqlx::query_as!(
         ClaimAttempt,
         r#"
-        WITH coupon AS (
-            SELECT name, remaining_amount FROM coupons WHERE name = $1 FOR UPDATE
+        WITH stock AS (
+            UPDATE coupons SET remaining_amount = remaining_amount - 1, version = version + 1
+            WHERE name = $1 AND remaining_amount > 0
+              AND sale_refusal(paused, starts_at, ends_at) IS NULL
+              AND NOT EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND user_id = $2)
+            RETURNING name, remaining_amount
         ), claim AS (
-            INSERT INTO claims (user_id, coupon_name)
-            SELECT $2, name FROM coupon WHERE remaining_amount > 0
-            ON CONFLICT (user_id, coupon_name) DO NOTHING
+            INSERT INTO claims (user_id, coupon_name) SELECT $2, name FROM stock
             RETURNING claimed_at
-        ), stock AS (
-            UPDATE coupons SET remaining_amount = remaining_amount - 1
-            WHERE name = $1 AND EXISTS (SELECT 1 FROM claim)
-            RETURNING remaining_amount
         )
-        SELECT (SELECT remaining_amount FROM coupon) AS remaining_before,
-               (SELECT claimed_at FROM claim) AS claimed_at,
+        SELECT (SELECT claimed_at FROM claim) AS claimed_at,
                (SELECT remaining_amount FROM stock) AS remaining_after
         "#,
         coupon_name,
@@ -52,20 +56,77 @@ pub async fn claim_one(
     .await
 }
 
-/// True when `user_id` holds `coupon_name`. Run as its own statement so it sees every claim
-/// committed before it started (a fresh READ COMMITTED snapshot).
+/// Why a claim took nothing, read in a fresh snapshot after it.
+#[derive(Debug)]
+pub struct WhyNot {
+    pub remaining_amount: i32,
+    /// `paused`, `not_started` or `ended`, by the database's clock.
+    pub refusal: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The user holds a claim of the coupon.
+    pub holds: bool,
+}
+
+/// The state that refused a claim of `coupon_name` by `user_id`; `None` if no such coupon.
 #[tracing::instrument(skip(db))]
-pub async fn holds(
+pub async fn why_not(
     db: impl PgExecutor<'_>,
     user_id: &str,
     coupon_name: &str,
-) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM claims WHERE user_id = $1 AND coupon_name = $2) AS "found!""#,
-        user_id,
-        coupon_name
+) -> Result<Option<WhyNot>, sqlx::Error> {
+    sqlx::query_as!(
+        WhyNot,
+        r#"SELECT remaining_amount, starts_at,
+                  sale_refusal(paused, starts_at, ends_at) AS refusal,
+                  EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND user_id = $2) AS "holds!"
+           FROM coupons WHERE name = $1"#,
+        coupon_name,
+        user_id
     )
-    .fetch_one(db)
-    .await?;
-    Ok(found)
+    .fetch_optional(db)
+    .await
+}
+
+/// The claim a release gave back.
+#[derive(Debug)]
+pub struct Released {
+    pub claim_id: i64,
+    pub claimed_at: DateTime<Utc>,
+    pub released_at: DateTime<Utc>,
+    /// Stock after the release.
+    pub remaining_amount: i32,
+}
+
+/// Releases `user_id`'s claim of `coupon_name`: deletes the row and gives the unit back.
+/// `None` when there is no such claim. The caller holds the coupon's row lock (taken by
+/// `db::coupons::lock` in an earlier statement of `tx`), in the same order as a claim takes its
+/// locks, so the two never deadlock; this statement's snapshot is taken after that lock, so it
+/// sees every claim committed before. Bumps the version, so a batch that read the claim before
+/// this sees the change.
+#[tracing::instrument(skip(tx))]
+pub async fn release(
+    tx: &mut PgConnection,
+    user_id: &str,
+    coupon_name: &str,
+) -> Result<Option<Released>, sqlx::Error> {
+    sqlx::query_as!(
+        Released,
+        r#"
+        WITH released AS (
+            DELETE FROM claims WHERE coupon_name = $1 AND user_id = $2
+            RETURNING id, claimed_at
+        ), stock AS (
+            UPDATE coupons SET remaining_amount = remaining_amount + 1, version = version + 1
+            WHERE name = $1 AND EXISTS (SELECT 1 FROM released)
+            RETURNING remaining_amount
+        )
+        SELECT r.id AS claim_id, r.claimed_at, clock_timestamp() AS "released_at!",
+               s.remaining_amount
+        FROM released r, stock s
+        "#,
+        coupon_name,
+        user_id
+    )
+    .fetch_optional(tx)
+    .await
 }

@@ -20,7 +20,7 @@ pub async fn page(
 ) -> Result<Vec<CouponSummary>, sqlx::Error> {
     sqlx::query_as!(
         CouponSummary,
-        "SELECT name, amount, remaining_amount, created_at FROM coupons
+        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at FROM coupons
          ORDER BY created_at DESC, name LIMIT $1 OFFSET $2",
         limit,
         offset

@@ -1,11 +1,14 @@
-//! Coupon rows: create, read, list.
+//! Coupon rows: create, read, change.
 
 use app::api_types::{Coupon, CouponSummary};
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 /// Name of the primary key, whose violation means "a coupon with this name exists".
 pub const NAME_KEY: &str = "coupons_pkey";
+
+/// Name of the check that keeps `ends_at` after `starts_at`.
+pub const WINDOW_CHECK: &str = "window_in_order";
 
 /// Inserts a coupon with its whole stock remaining.
 #[tracing::instrument(skip(db))]
@@ -13,13 +16,18 @@ pub async fn insert(
     db: impl PgExecutor<'_>,
     name: &str,
     amount: i32,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
 ) -> Result<CouponSummary, sqlx::Error> {
     sqlx::query_as!(
         CouponSummary,
-        "INSERT INTO coupons (name, amount, remaining_amount) VALUES ($1, $2, $2)
-         RETURNING name, amount, remaining_amount, created_at",
+        "INSERT INTO coupons (name, amount, remaining_amount, starts_at, ends_at)
+         VALUES ($1, $2, $2, $3, $4)
+         RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at",
         name,
-        amount
+        amount,
+        starts_at,
+        ends_at
     )
     .fetch_one(db)
     .await
@@ -33,10 +41,52 @@ pub async fn find(
 ) -> Result<Option<CouponSummary>, sqlx::Error> {
     sqlx::query_as!(
         CouponSummary,
-        "SELECT name, amount, remaining_amount, created_at FROM coupons WHERE name = $1",
+        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
+         FROM coupons WHERE name = $1",
         name
     )
     .fetch_optional(db)
+    .await
+}
+
+/// The coupon named `name`, locked for the rest of the transaction `tx` (see [`patch`]).
+#[tracing::instrument(skip(tx))]
+pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<Option<CouponSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        CouponSummary,
+        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
+         FROM coupons WHERE name = $1 FOR UPDATE",
+        name
+    )
+    .fetch_optional(tx)
+    .await
+}
+
+/// Writes a locked coupon's new settings; the stock follows the amount (`remaining` moves by as
+/// much as `amount` does). The caller checked that the amount covers the claims. Bumps the
+/// version, so batches that read the coupon before this see the change.
+#[tracing::instrument(skip(tx))]
+pub async fn patch(
+    tx: &mut PgConnection,
+    name: &str,
+    amount: i32,
+    paused: bool,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+) -> Result<CouponSummary, sqlx::Error> {
+    sqlx::query_as!(
+        CouponSummary,
+        "UPDATE coupons SET amount = $2, remaining_amount = remaining_amount + ($2 - amount),
+                paused = $3, starts_at = $4, ends_at = $5, version = version + 1
+         WHERE name = $1
+         RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at",
+        name,
+        amount,
+        paused,
+        starts_at,
+        ends_at
+    )
+    .fetch_one(tx)
     .await
 }
 
@@ -49,8 +99,11 @@ pub async fn find_with_claimers(
 ) -> Result<Option<Coupon>, sqlx::Error> {
     sqlx::query_as!(
         Coupon,
-        r#"SELECT c.name, c.amount, c.remaining_amount, c.created_at,
-                  ARRAY(SELECT user_id FROM claims WHERE coupon_name = c.name ORDER BY id) AS "claimed_by!"
+        r#"SELECT c.name, c.amount, c.remaining_amount,
+                  (c.amount - c.remaining_amount)::bigint AS "claimed!",
+                  c.paused, c.starts_at, c.ends_at,
+                  ARRAY(SELECT user_id FROM claims WHERE coupon_name = c.name ORDER BY id) AS "claimed_by!",
+                  c.created_at
            FROM coupons c WHERE c.name = $1"#,
         name
     )
@@ -64,6 +117,9 @@ pub struct CouponFirstPage {
     pub name: String,
     pub amount: i32,
     pub remaining_amount: i32,
+    pub paused: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     /// The first claimers in claim order, at most the `limit` asked for.
     pub claimed_by: Vec<String>,
@@ -86,11 +142,13 @@ pub async fn find_first_page(
     sqlx::query_as!(
         CouponFirstPage,
         r#"WITH coupon AS (
-               SELECT name, amount, remaining_amount, created_at FROM coupons WHERE name = $1
+               SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
+               FROM coupons WHERE name = $1
            ), page AS (
                SELECT id, user_id FROM claims WHERE coupon_name = $1 ORDER BY id LIMIT $2
            )
-           SELECT c.name, c.amount, c.remaining_amount, c.created_at,
+           SELECT c.name, c.amount, c.remaining_amount, c.paused, c.starts_at, c.ends_at,
+                  c.created_at,
                   ARRAY(SELECT user_id FROM page ORDER BY id) AS "claimed_by!",
                   (SELECT max(id) FROM page) AS page_last_id,
                   (SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1)

@@ -1,10 +1,12 @@
 //! The database: the pool, migrations, and every SQL statement of the server (nowhere else).
 
+pub mod audit;
 pub mod batches;
 pub mod claimers;
 pub mod claims;
 pub mod coupon_list;
 pub mod coupons;
+pub mod idempotency;
 pub mod live;
 
 use sqlx::{

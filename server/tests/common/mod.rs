@@ -120,6 +120,46 @@ impl TestApp {
         .await
     }
 
+    /// Sends `method path` with an optional JSON body and extra headers; returns the status, the
+    /// response headers and the body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().await.expect("request");
+        let headers = resp.headers().clone();
+        let (status, body) = read(resp).await;
+        (status, headers, body)
+    }
+
+    /// PATCHes a coupon's sale settings.
+    pub async fn patch(&self, coupon: &str, body: &Value) -> (u16, Value) {
+        let path = format!("/api/coupons/{}", encode(coupon));
+        let (status, _, body) = self
+            .send(reqwest::Method::PATCH, &path, Some(body), &[])
+            .await;
+        (status, body)
+    }
+
+    /// Releases `user`'s claim of `coupon`.
+    pub async fn release(&self, coupon: &str, user: &str) -> (u16, Value) {
+        let path = format!("/api/coupons/{}/claims/{}", encode(coupon), encode(user));
+        let (status, _, body) = self.send(reqwest::Method::DELETE, &path, None, &[]).await;
+        (status, body)
+    }
+
     /// Creates a coupon and asserts it worked.
     pub async fn create(&self, name: &str, amount: i64) {
         let (status, body) = self
@@ -157,6 +197,11 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// A path segment, percent-encoded.
+pub fn encode(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 async fn read(resp: reqwest::Response) -> (u16, Value) {

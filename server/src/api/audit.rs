@@ -1,0 +1,22 @@
+//! `GET /api/audit` (admin): the audit log, oldest first, keyset-paged.
+
+use app::audit::{AuditPage, AuditQuery};
+use axum::{Json, extract::State};
+use sqlx::PgPool;
+
+use super::{ApiError, extract::ApiQuery};
+use crate::db;
+
+/// A page of entries after the cursor `after`; `next` is the cursor of the following page, or
+/// `null` when this page reached the end of the log for now.
+pub async fn list(
+    State(pool): State<PgPool>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let (after, limit) = query.checked().map_err(ApiError::InvalidRequest)?;
+    let entries = db::audit::page(&pool, after, i64::from(limit)).await?;
+    let next = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(AuditPage { entries, next }))
+}
