@@ -42,6 +42,17 @@ pub struct AuditPage {
     pub next: Option<i64>,
 }
 
+impl AuditPage {
+    /// A page of up to `limit` entries read after a cursor: a full page names its last id as
+    /// `next`, a shorter one is the end of the log for now.
+    pub fn of(entries: Vec<AuditEntry>, limit: u32) -> Self {
+        let next = (entries.len() == limit as usize)
+            .then(|| entries.last().map(|e| e.id))
+            .flatten();
+        Self { entries, next }
+    }
+}
+
 /// Query of `GET /api/audit`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

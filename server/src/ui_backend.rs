@@ -98,10 +98,7 @@ impl AdminBackend for DbBackend {
         let entries = db::audit::page(&self.pool, after, i64::from(limit))
             .await
             .map_err(failed("reading the audit log"))?;
-        let next = (entries.len() == limit as usize)
-            .then(|| entries.last().map(|e| e.id))
-            .flatten();
-        Ok(AuditPage { entries, next })
+        Ok(AuditPage::of(entries, limit))
     }
 
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String> {

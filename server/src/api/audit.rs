@@ -15,8 +15,5 @@ pub async fn list(
 ) -> Result<Json<AuditPage>, ApiError> {
     let (after, limit) = query.checked().map_err(ApiError::InvalidRequest)?;
     let entries = db::audit::page(&pool, after, i64::from(limit)).await?;
-    let next = (entries.len() == limit as usize)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
-    Ok(Json(AuditPage { entries, next }))
+    Ok(Json(AuditPage::of(entries, limit)))
 }
