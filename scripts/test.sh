@@ -39,7 +39,7 @@ CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
   CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload \
-    --test sale_races --test sale_lifecycle --test idempotency
+    --test sale_races --test sale_lifecycle --test idempotency --test live_sale --test admin_sale
 done
 
 log "crash tier: durable PostgreSQL crashed, restarted and the server killed under load"

@@ -36,6 +36,8 @@ pub struct CouponPage {
     pub pages: u32,
     /// Number of coupons in all.
     pub total: i64,
+    /// Server time of the read: each coupon's status is judged at it.
+    pub now: DateTime<Utc>,
 }
 
 /// One claim of a coupon, as listed to admins.

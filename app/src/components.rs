@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::admin_fns::get_admin_status;
+use crate::sale::SaleStatus;
 
 /// The link to a coupon's page; the name is percent-encoded as one path segment.
 pub fn coupon_href(name: &str) -> String {
@@ -40,6 +41,10 @@ pub fn AdminHeader() -> impl IntoView {
                 >
                     "Coupons admin"
                 </a>
+                <nav aria-label="Admin" class="mr-auto flex gap-4 text-sm">
+                    <a class=LINK href="/live">"Live"</a>
+                    <a class=LINK href="/audit">"Audit log"</a>
+                </nav>
                 <Suspense>
                     {move || {
                         status
@@ -121,6 +126,25 @@ pub fn StockBar(amount: i32, remaining: i32, #[prop(into)] label: String) -> imp
         >
             <div class="h-full rounded-full bg-indigo-600" style=format!("width: {percent}%")></div>
         </div>
+    }
+}
+
+/// A sale's status as a coloured word (`data-testid="sale-status"`).
+#[component]
+pub fn StatusBadge(#[prop(into)] status: Signal<SaleStatus>) -> impl IntoView {
+    let class = move || {
+        let colour = match status.get() {
+            SaleStatus::Live => "bg-emerald-100 text-emerald-900",
+            SaleStatus::Scheduled => "bg-sky-100 text-sky-900",
+            SaleStatus::Paused => "bg-amber-100 text-amber-900",
+            SaleStatus::Ended | SaleStatus::SoldOut => "bg-slate-200 text-slate-800",
+        };
+        format!("rounded-full px-2.5 py-0.5 text-sm font-semibold {colour}")
+    };
+    view! {
+        <span data-testid="sale-status" class=class>
+            {move || status.get().label()}
+        </span>
     }
 }
 

@@ -14,6 +14,7 @@ mod components;
 pub mod live;
 mod pages;
 pub mod sale;
+pub mod sale_fns;
 pub mod validation;
 
 use leptos::prelude::*;
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("signin") view=pages::SignInPage />
                     <Route path=StaticSegment("live") view=live::LivePage />
+                    <Route path=StaticSegment("audit") view=pages::AuditLogPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -52,6 +52,19 @@ impl SaleStatus {
     }
 }
 
+/// The time left from `now` until `at`, as a countdown shows it: `1d 02:03:04`, `02:03:04` or
+/// `03:04` (whole seconds, rounded up so it reads `00:00` only when the moment has come).
+pub fn countdown(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let ms = (at - now).num_milliseconds().max(0);
+    let secs = (ms + 999) / 1000;
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h) {
+        (0, 0) => format!("{m:02}:{s:02}"),
+        (0, _) => format!("{h:02}:{m:02}:{s:02}"),
+        _ => format!("{d}d {h:02}:{m:02}:{s:02}"),
+    }
+}
+
 /// `ends_at` must be after `starts_at` when both are set.
 pub fn check_window(
     starts_at: Option<DateTime<Utc>>,
@@ -61,6 +74,35 @@ pub fn check_window(
         (Some(s), Some(e)) if e <= s => Err("ends_at must be after starts_at".to_owned()),
         _ => Ok(()),
     }
+}
+
+/// A stock typed in a form: an integer from 1 to 2147483647.
+pub fn parse_amount(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|a| (1..=MAX_AMOUNT).contains(a))
+        .ok_or_else(|| "Amount must be an integer from 1 to 2147483647.".to_owned())
+}
+
+/// The form of a date and time in a form field (`datetime-local`), read as UTC.
+pub const FORM_INSTANT: &str = "%Y-%m-%dT%H:%M:%S";
+
+/// A date and time typed in a form: empty is none; RFC 3339, or a `datetime-local` value (with
+/// or without seconds) read as UTC, like every time the admin shows.
+pub fn parse_instant(text: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(at.to_utc()));
+    }
+    [FORM_INSTANT, "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|at| Some(at.and_utc()))
+        .ok_or_else(|| "must be a date and time in UTC, like 2026-12-01T09:00".to_owned())
 }
 
 /// `PATCH /api/coupons/{name}` body: every field optional, unknown fields refused. For the
@@ -163,6 +205,29 @@ mod tests {
         assert!(serde_json::from_str::<CouponPatch>(r#"{"amount":"5"}"#).is_err());
         assert!(serde_json::from_str::<CouponPatch>(r#"{"colour":1}"#).is_err());
         assert!(serde_json::from_str::<CouponPatch>(r#"{"paused":null}"#).is_err());
+    }
+
+    #[test]
+    fn countdowns() {
+        assert_eq!(countdown(at(0), at(5)), "00:05");
+        assert_eq!(countdown(at(0), at(-5)), "00:00");
+        assert_eq!(countdown(at(0), at(3723)), "01:02:03");
+        assert_eq!(countdown(at(0), at(90_061)), "1d 01:01:01");
+        let almost = at(4) - chrono::TimeDelta::milliseconds(1);
+        assert_eq!(countdown(at(0), almost), "00:04", "rounded up");
+    }
+
+    #[test]
+    fn form_fields() {
+        assert_eq!(parse_amount(" 7 "), Ok(7));
+        assert!(parse_amount("0").is_err() && parse_amount("2147483648").is_err());
+        assert!(parse_amount("x").is_err());
+        assert_eq!(parse_instant("  "), Ok(None));
+        let at = |s| parse_instant(s).unwrap().unwrap().to_rfc3339();
+        assert_eq!(at("2026-12-01T09:00"), "2026-12-01T09:00:00+00:00");
+        assert_eq!(at("2026-12-01T09:00:05"), "2026-12-01T09:00:05+00:00");
+        assert_eq!(at("2026-12-01T10:00:00+01:00"), "2026-12-01T09:00:00+00:00");
+        assert!(parse_instant("tomorrow").is_err());
     }
 
     #[test]

@@ -16,13 +16,16 @@ use axum::{
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Encoded error prefixes and the status each deserves. The first two are Leptos's own
-/// (`ServerFnError` encoding), the rest the JSON of `app::admin_fns::CreateCouponError`.
+/// (`ServerFnError` encoding), the rest the JSON of `app::admin_fns::CreateCouponError` and of
+/// `app::sale_fns::SaleActionError`.
 const BAD_INPUT: &[(&[u8], StatusCode)] = &[
     (b"Args|", StatusCode::BAD_REQUEST),
     (b"Deserialization|", StatusCode::BAD_REQUEST),
     (b"\"BadRequest\"", StatusCode::BAD_REQUEST),
     (b"{\"Invalid\"", StatusCode::BAD_REQUEST),
     (b"\"NameTaken\"", StatusCode::CONFLICT),
+    (b"{\"NotFound\"", StatusCode::NOT_FOUND),
+    (b"{\"Conflict\"", StatusCode::CONFLICT),
 ];
 
 /// Rewrites the `500` of a server function that refused its input into the right 4xx.

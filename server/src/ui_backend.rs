@@ -59,6 +59,7 @@ impl AdminBackend for DbBackend {
             page,
             pages,
             total,
+            now: chrono::Utc::now(),
         })
     }
 

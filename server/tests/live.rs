@@ -48,11 +48,19 @@ async fn snapshot_then_changes_with_stream_headers(pool: PgPool) {
     let seen = sse.until("claims", WAIT).await;
     let stock = named(&seen, "stock");
     let last = stock.last().expect("a stock event");
-    assert_eq!(last.id.as_deref(), Some("2"));
-    assert_eq!(
-        last.data,
-        json!({"name": "LIVE", "amount": 3, "remaining_amount": 1, "claimed": 2})
-    );
+    assert_eq!(last.id.as_deref(), Some("2"), "the id is the row's version");
+    let sale = |e: &SseEvent| {
+        let d = &e.data;
+        json!([
+            d["name"],
+            d["amount"],
+            d["remaining_amount"],
+            d["claimed"],
+            d["paused"]
+        ])
+    };
+    assert_eq!(sale(last), json!(["LIVE", 3, 1, 2, false]));
+    assert!(last.data["now"].is_string(), "server time for countdowns");
     assert_eq!(seen.last().unwrap().data["claimers"][0]["user_id"], "u1");
 
     assert_eq!(app.claim("u2", "LIVE").await.0, 200);
@@ -111,7 +119,10 @@ async fn a_thousand_claims_are_coalesced_and_the_last_event_is_exact(pool: PgPoo
     let last = stock.last().unwrap();
     assert_eq!(last.data["remaining_amount"], 0);
     assert_eq!(last.data["claimed"], 1000);
-    assert_eq!(last.id.as_deref(), Some("1000"));
+    // The id is the row's version: one per claim or per batch of claims.
+    let version = last.data["version"].as_i64().unwrap();
+    assert_eq!(last.id, Some(version.to_string()));
+    assert!((1..=1000).contains(&version), "{version}");
     let ids: Vec<i64> = seen
         .iter()
         .map(|e| e.id.as_deref().unwrap().parse().unwrap())

@@ -1,6 +1,8 @@
 //! Browser only: connects a panel's signals to its coupon's SSE stream.
 
-use std::time::Duration;
+use std::{cell::Cell, rc::Rc, time::Duration};
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -18,11 +20,29 @@ pub fn follow(
     state: RwSignal<LiveCoupon>,
     connection: RwSignal<Connection>,
     rate: RwSignal<Vec<u32>>,
+    clock: RwSignal<DateTime<Utc>>,
 ) {
+    // How far the server's clock is ahead of this browser's, from the newest state's `now`
+    // (every snapshot and stock event carries the time it was sent).
+    let ahead = Rc::new(Cell::new(TimeDelta::zero()));
+    let sync = {
+        let ahead = Rc::clone(&ahead);
+        move || {
+            let server_now = state.with_untracked(|s| s.now);
+            ahead.set(server_now - Utc::now());
+            clock.set(server_now);
+        }
+    };
+    sync();
     let url = format!("/api/coupons/{}/events", super::encode(name));
     let stream = LiveStream::open(
         url,
-        move |kind, data| apply(kind, data, state, connection, rate),
+        move |kind, data| {
+            apply(kind, data, state, connection, rate);
+            if kind == event::SNAPSHOT || kind == event::STOCK {
+                sync();
+            }
+        },
         move || connection.set(Connection::Reconnecting),
     );
     // The stream lives in the browser's one thread; the wrapper only satisfies on_cleanup.
@@ -33,7 +53,8 @@ pub fn follow(
             rate.update(|r| {
                 r.remove(0);
                 r.push(0);
-            })
+            });
+            clock.set(Utc::now() + ahead.get());
         },
         Duration::from_secs(1),
     ) {

@@ -3,7 +3,11 @@
 
 use leptos::prelude::*;
 
+use chrono::{DateTime, Utc};
+
 use super::{LiveCoupon, fns::live_coupons};
+use crate::components::StatusBadge;
+use crate::sale::{SaleStatus, countdown};
 
 /// Seconds of history in the claims-per-second chart.
 pub const RATE_WINDOW: usize = 60;
@@ -44,8 +48,11 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
     let state = RwSignal::new(initial);
     let connection = RwSignal::new(Connection::Connecting);
     let rate = RwSignal::new(vec![0u32; RATE_WINDOW]);
+    // Server time, ticking: the status and the countdown are judged on it, never on the
+    // browser's own clock (which may be off).
+    let clock = RwSignal::new(state.with_untracked(|s| s.now));
     #[cfg(feature = "hydrate")]
-    super::follow::follow(&name, state, connection, rate);
+    super::follow::follow(&name, state, connection, rate, clock);
 
     let remaining = move || state.with(|s| s.remaining_amount);
     let amount = move || state.with(|s| s.amount);
@@ -71,6 +78,7 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
                 <h2 class="truncate text-xl font-semibold">{name.clone()}</h2>
                 <ConnectionBadge connection />
             </header>
+            <SaleClock state clock />
             <p class="mt-4 flex items-baseline gap-2">
                 <span data-testid="remaining" class="text-6xl font-bold tabular-nums">
                     {remaining}
@@ -105,6 +113,34 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
                 </For>
             </ol>
         </section>
+    }
+}
+
+/// The sale's status at server time, and the countdown to its start (or its end once live).
+#[component]
+fn SaleClock(state: RwSignal<LiveCoupon>, clock: RwSignal<DateTime<Utc>>) -> impl IntoView {
+    let status = move || state.with(|s| s.status(clock.get()));
+    let countdown = move || {
+        state.with(|s| {
+            let now = clock.get();
+            match s.status(now) {
+                SaleStatus::Scheduled => s
+                    .starts_at
+                    .map(|t| format!("Starts in {}", countdown(now, t))),
+                SaleStatus::Live | SaleStatus::SoldOut => {
+                    s.ends_at.map(|t| format!("Ends in {}", countdown(now, t)))
+                }
+                SaleStatus::Paused | SaleStatus::Ended => None,
+            }
+        })
+    };
+    view! {
+        <p class="mt-3 flex flex-wrap items-center gap-3">
+            <StatusBadge status=Signal::derive(status) />
+            <span data-testid="countdown" class="font-medium tabular-nums text-slate-700">
+                {countdown}
+            </span>
+        </p>
     }
 }
 

@@ -3,15 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::sale::SaleStatus;
+
 /// Event names of the live streams.
 pub mod event {
     /// The whole state, first on every connection.
     pub const SNAPSHOT: &str = "snapshot";
-    /// Stock changed (coalesced: the newest state, at most every 100 ms).
+    /// Stock or the sale's settings (pause, window) changed (coalesced: the newest state, at
+    /// most every 100 ms).
     pub const STOCK: &str = "stock";
     /// The newest claimers since the previous event.
     pub const CLAIMS: &str = "claims";
-    /// The coupon sold out (sent once per stream).
+    /// The coupon sold out (again, after a restock or a release: once per time it sells out).
     pub const SOLD_OUT: &str = "sold_out";
 }
 
@@ -28,8 +31,16 @@ pub struct LiveCoupon {
     pub name: String,
     pub amount: i32,
     pub remaining_amount: i32,
-    /// Successful claims so far (`amount - remaining_amount`); the streams' event id.
+    /// Live claims (`amount - remaining_amount`).
     pub claimed: i64,
+    /// The coupon row's change counter: grows with every claim, release and admin change, so a
+    /// higher version is always a newer state (stock alone can go down and up again).
+    pub version: i64,
+    pub paused: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Server time when this state was read or sent: the page's countdown runs on it.
+    pub now: DateTime<Utc>,
     pub first_claim_at: Option<DateTime<Utc>>,
     pub last_claim_at: Option<DateTime<Utc>>,
     /// The newest claims, newest first (a few only: a dashboard shows them scrolling in).
@@ -42,6 +53,17 @@ impl LiveCoupon {
         self.remaining_amount == 0
     }
 
+    /// Where the sale stands at `now` (server time).
+    pub fn status(&self, now: DateTime<Utc>) -> SaleStatus {
+        SaleStatus::at(
+            now,
+            self.paused,
+            self.starts_at,
+            self.ends_at,
+            self.remaining_amount,
+        )
+    }
+
     /// Milliseconds from the first claim to the claim that sold it out, once sold out.
     pub fn sell_out_ms(&self) -> Option<i64> {
         match (self.sold_out(), self.first_claim_at, self.last_claim_at) {
@@ -52,11 +74,19 @@ impl LiveCoupon {
 
     /// Applies a `stock` event.
     pub fn apply_stock(&mut self, stock: &StockEvent) {
-        // Events may overtake a reconnect's snapshot; the count only grows, so keep the newest.
-        if stock.name == self.name && stock.claimed >= self.claimed {
+        if stock.name != self.name {
+            return;
+        }
+        self.now = stock.now;
+        // Events may overtake a reconnect's snapshot; the version only grows: keep the newest.
+        if stock.version >= self.version {
             self.amount = stock.amount;
             self.remaining_amount = stock.remaining_amount;
             self.claimed = stock.claimed;
+            self.version = stock.version;
+            self.paused = stock.paused;
+            self.starts_at = stock.starts_at;
+            self.ends_at = stock.ends_at;
         }
     }
 
@@ -66,6 +96,9 @@ impl LiveCoupon {
             return;
         }
         let mut merged = claims.claimers.clone();
+        // After a release the server cannot tell which claimers the page already has: skip the
+        // ones it does.
+        merged.retain(|c| !self.newest_claimers.contains(c));
         merged.append(&mut self.newest_claimers);
         merged.truncate(keep);
         if self.first_claim_at.is_none() {
@@ -75,9 +108,9 @@ impl LiveCoupon {
         self.newest_claimers = merged;
     }
 
-    /// Applies a `sold_out` event.
+    /// Applies a `sold_out` event (always sent after the `stock` event of the same state).
     pub fn apply_sold_out(&mut self, sold: &SoldOutEvent) {
-        if sold.name == self.name {
+        if sold.name == self.name && sold.version >= self.version {
             self.remaining_amount = 0;
             self.claimed = i64::from(self.amount);
             self.first_claim_at = Some(sold.first_claim_at);
@@ -86,13 +119,19 @@ impl LiveCoupon {
     }
 }
 
-/// Payload of `stock`.
+/// Payload of `stock`: everything of a [`LiveCoupon`] but its claimers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct StockEvent {
     pub name: String,
     pub amount: i32,
     pub remaining_amount: i32,
     pub claimed: i64,
+    pub version: i64,
+    pub paused: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Server time when the event was sent.
+    pub now: DateTime<Utc>,
 }
 
 /// Payload of `claims`: the claims since the previous event, newest first (at most a few).
@@ -106,6 +145,8 @@ pub struct ClaimsEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct SoldOutEvent {
     pub name: String,
+    /// The version of the state that sold out.
+    pub version: i64,
     pub first_claim_at: DateTime<Utc>,
     pub sold_out_at: DateTime<Utc>,
     /// From the first claim to the last one, in milliseconds.
@@ -125,6 +166,11 @@ impl From<&LiveCoupon> for StockEvent {
             amount: c.amount,
             remaining_amount: c.remaining_amount,
             claimed: c.claimed,
+            version: c.version,
+            paused: c.paused,
+            starts_at: c.starts_at,
+            ends_at: c.ends_at,
+            now: c.now,
         }
     }
 }
@@ -134,6 +180,7 @@ impl SoldOutEvent {
     pub fn of(c: &LiveCoupon) -> Option<Self> {
         Some(Self {
             name: c.name.clone(),
+            version: c.version,
             first_claim_at: c.first_claim_at?,
             sold_out_at: c.last_claim_at?,
             sell_out_ms: c.sell_out_ms()?,
@@ -162,21 +209,33 @@ mod tests {
             amount,
             remaining_amount: amount,
             claimed: 0,
+            version: 0,
+            paused: false,
+            starts_at: None,
+            ends_at: None,
+            now: at(0),
             first_claim_at: None,
             last_claim_at: None,
             newest_claimers: vec![],
         }
     }
 
+    /// The `stock` event of `C` with `amount` after `claimed` claims, at `version`.
+    fn stock(name: &str, amount: i32, claimed: i64, version: i64) -> StockEvent {
+        StockEvent {
+            name: name.into(),
+            amount,
+            remaining_amount: amount - claimed as i32,
+            claimed,
+            version,
+            ..StockEvent::from(&fresh(amount))
+        }
+    }
+
     #[test]
     fn events_applied_in_order_reach_the_sold_out_state() {
         let mut c = fresh(3);
-        c.apply_stock(&StockEvent {
-            name: "C".into(),
-            amount: 3,
-            remaining_amount: 1,
-            claimed: 2,
-        });
+        c.apply_stock(&stock("C", 3, 2, 2));
         c.apply_claims(
             &ClaimsEvent {
                 name: "C".into(),
@@ -189,7 +248,7 @@ mod tests {
         c.apply_claims(
             &ClaimsEvent {
                 name: "C".into(),
-                claimers: vec![claimer("c", 1510)],
+                claimers: vec![claimer("c", 1510), claimer("b", 20)],
             },
             2,
         );
@@ -198,9 +257,14 @@ mod tests {
             .iter()
             .map(|x| x.user_id.as_str())
             .collect();
-        assert_eq!(users, ["c", "b"], "newest first, at most `keep`");
+        assert_eq!(
+            users,
+            ["c", "b"],
+            "newest first, no repeats, at most `keep`"
+        );
         c.apply_sold_out(&SoldOutEvent {
             name: "C".into(),
+            version: 3,
             first_claim_at: at(10),
             sold_out_at: at(1510),
             sell_out_ms: 1500,
@@ -208,21 +272,42 @@ mod tests {
         assert!(c.sold_out());
         assert_eq!((c.claimed, c.sell_out_ms()), (3, Some(1500)));
         assert_eq!(SoldOutEvent::of(&c).map(|s| s.sell_out_ms), Some(1500));
+        assert_eq!(c.status(at(0)), SaleStatus::SoldOut);
     }
 
     #[test]
     fn an_older_or_foreign_stock_event_is_ignored() {
         let mut c = fresh(10);
-        let stock = |name: &str, claimed: i64| StockEvent {
-            name: name.into(),
-            amount: 10,
-            remaining_amount: 10 - claimed as i32,
-            claimed,
-        };
-        c.apply_stock(&stock("C", 5));
-        c.apply_stock(&stock("C", 4));
-        c.apply_stock(&stock("OTHER", 9));
+        c.apply_stock(&stock("C", 10, 5, 5));
+        c.apply_stock(&stock("C", 10, 4, 4));
+        c.apply_stock(&stock("OTHER", 10, 9, 9));
         assert_eq!((c.claimed, c.remaining_amount), (5, 5));
         assert_eq!(c.sell_out_ms(), None);
+    }
+
+    #[test]
+    fn a_restock_or_release_moves_stock_back_up_by_version() {
+        let mut c = fresh(2);
+        c.apply_stock(&stock("C", 2, 2, 2));
+        assert_eq!(c.status(at(0)), SaleStatus::SoldOut);
+        // A release: fewer claims, yet newer.
+        c.apply_stock(&stock("C", 2, 1, 3));
+        assert_eq!((c.claimed, c.remaining_amount), (1, 1));
+        // A restock and a pause in one change.
+        c.apply_stock(&StockEvent {
+            paused: true,
+            ..stock("C", 5, 1, 4)
+        });
+        assert_eq!((c.amount, c.remaining_amount), (5, 4));
+        assert_eq!(c.status(at(0)), SaleStatus::Paused);
+        // A sold-out event of an older state changes nothing.
+        c.apply_sold_out(&SoldOutEvent {
+            name: "C".into(),
+            version: 2,
+            first_claim_at: at(0),
+            sold_out_at: at(1),
+            sell_out_ms: 1,
+        });
+        assert_eq!(c.remaining_amount, 4);
     }
 }

@@ -4,12 +4,15 @@ use leptos_router::hooks::use_query_map;
 use crate::admin_fns::load_claimers;
 use crate::admin_types::ClaimersPage;
 use crate::components::{ErrorNotice, INPUT, LINK, Loading, SECONDARY_BUTTON, encode, when};
+use crate::sale_fns::ReleaseClaim;
+
+use super::release::{ReleaseConfirmation, ask_href};
 
 /// A coupon's claimers in claim order: 50 a page (keyset), searchable by user id prefix, and
 /// downloadable as CSV. The page and the search live in the URL (`?after=&prefix=`), so links,
 /// the back button and JavaScript-free browsers all work.
 #[component]
-pub fn Claimers(name: String) -> impl IntoView {
+pub fn Claimers(name: String, release: ServerAction<ReleaseClaim>) -> impl IntoView {
     let query = use_query_map();
     let after = move || {
         query
@@ -20,8 +23,8 @@ pub fn Claimers(name: String) -> impl IntoView {
     let prefix = move || query.read().get("prefix").filter(|p| !p.is_empty());
     let coupon = name.clone();
     let page = Resource::new(
-        move || (coupon.clone(), after(), prefix()),
-        |(name, after, prefix)| load_claimers(name, after, prefix),
+        move || (coupon.clone(), after(), prefix(), release.version().get()),
+        |(name, after, prefix, _)| load_claimers(name, after, prefix),
     );
     let csv = format!("/api/coupons/{}/claims.csv", encode(&name));
 
@@ -33,6 +36,7 @@ pub fn Claimers(name: String) -> impl IntoView {
                     "Download CSV"
                 </a>
             </div>
+            <ReleaseConfirmation name=name.clone() action=release />
             <form method="get" role="search" class="mt-4 flex flex-wrap items-end gap-2">
                 <div class="min-w-0 flex-1">
                     <label for="prefix" class="block text-sm font-medium text-slate-800">
@@ -79,6 +83,10 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
         .map(|p| format!("&prefix={}", encode(p)))
         .unwrap_or_default();
     let first = after.map(|_| format!("?{}", with_prefix.trim_start_matches('&')));
+    let keep = format!(
+        "{}{with_prefix}",
+        after.map(|a| format!("&after={a}")).unwrap_or_default()
+    );
     let next = list.next.map(|n| format!("?after={n}{with_prefix}"));
     if list.claims.is_empty() {
         let text = match (&prefix, after) {
@@ -101,6 +109,9 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
                     <tr>
                         <th scope="col" class="px-4 py-3">"User ID"</th>
                         <th scope="col" class="px-4 py-3">"Claimed at"</th>
+                        <th scope="col" class="px-4 py-3">
+                            <span class="sr-only">"Release"</span>
+                        </th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
@@ -110,9 +121,18 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
                         .map(|c| {
                             view! {
                                 <tr>
-                                    <td class="max-w-xs break-all px-4 py-2 font-mono">{c.user_id}</td>
+                                    <td class="max-w-xs break-all px-4 py-2 font-mono">{c.user_id.clone()}</td>
                                     <td class="whitespace-nowrap px-4 py-2 text-slate-700">
                                         {when(&c.claimed_at)}
+                                    </td>
+                                    <td class="px-4 py-2 text-right">
+                                        <a
+                                            class=LINK
+                                            href=ask_href(&c.user_id, &keep)
+                                            aria-label=format!("Release the claim of {}", c.user_id)
+                                        >
+                                            "Release…"
+                                        </a>
                                     </td>
                                 </tr>
                             }

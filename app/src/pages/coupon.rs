@@ -6,14 +6,22 @@ use crate::admin_fns::find_coupon;
 use crate::api_types::CouponSummary;
 use crate::components::{ErrorNotice, LINK, Loading, StockBar, percent_claimed, when};
 
-use super::{NotFound, claimers::Claimers};
+use super::{
+    NotFound,
+    claimers::Claimers,
+    sale::{SaleActions, SaleControls},
+};
 
 /// `/coupons/{name}`: the coupon's stock and its claimers.
 #[component]
 pub fn CouponPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
-    let coupon = Resource::new(name, find_coupon);
+    let actions = SaleActions::new();
+    let coupon = Resource::new(
+        move || (name(), actions.revision()),
+        |(name, _)| find_coupon(name),
+    );
 
     view! {
         <p class="mb-4">
@@ -24,7 +32,7 @@ pub fn CouponPage() -> impl IntoView {
                 coupon
                     .get()
                     .map(|result| match result {
-                        Ok(Some(coupon)) => view! { <CouponDetails coupon /> }.into_any(),
+                        Ok(Some(coupon)) => view! { <CouponDetails coupon actions /> }.into_any(),
                         Ok(None) => view! { <NotFound /> }.into_any(),
                         Err(_) => {
                             view! {
@@ -39,8 +47,9 @@ pub fn CouponPage() -> impl IntoView {
 }
 
 #[component]
-fn CouponDetails(coupon: CouponSummary) -> impl IntoView {
+fn CouponDetails(coupon: CouponSummary, actions: SaleActions) -> impl IntoView {
     let claimed = coupon.amount - coupon.remaining_amount;
+    let sale = coupon.clone();
     let percent = percent_claimed(coupon.amount, coupon.remaining_amount);
     let name = coupon.name.clone();
     view! {
@@ -66,11 +75,12 @@ fn CouponDetails(coupon: CouponSummary) -> impl IntoView {
                 <Stat label="Claimed" value=claimed />
             </dl>
         </section>
+        <SaleControls coupon=sale actions />
         <section aria-labelledby="live" class="mt-6">
             <h2 id="live" class="mb-3 text-lg font-semibold">"Live"</h2>
             <crate::live::LivePanel name=name.clone() />
         </section>
-        <Claimers name />
+        <Claimers name release=actions.release />
     }
 }
 

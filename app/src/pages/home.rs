@@ -4,7 +4,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::admin_fns::{CreateCoupon, load_coupon_page};
 use crate::admin_types::CouponPage;
-use crate::components::{ErrorNotice, LINK, Loading, coupon_href, percent_claimed, when};
+use crate::components::{
+    ErrorNotice, LINK, Loading, StatusBadge, coupon_href, percent_claimed, when,
+};
 
 use super::coupon_form::NewCouponForm;
 
@@ -79,6 +81,7 @@ fn CouponTable(page: CouponPage) -> impl IntoView {
                 <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
                     <tr>
                         <th scope="col" class="px-4 py-3">"Name"</th>
+                        <th scope="col" class="px-4 py-3">"Status"</th>
                         <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Amount"</th>
                         <th scope="col" class="px-4 py-3 text-right">"Remaining"</th>
                         <th scope="col" class="hidden px-4 py-3 text-right sm:table-cell">"Claimed"</th>
@@ -93,12 +96,16 @@ fn CouponTable(page: CouponPage) -> impl IntoView {
                         .map(|c| {
                             let claimed = c.amount - c.remaining_amount;
                             let percent = percent_claimed(c.amount, c.remaining_amount);
+                            let status = c.status(page.now);
                             view! {
                                 <tr class="hover:bg-slate-50">
                                     <td class="max-w-[12rem] break-all px-4 py-3 sm:max-w-xs">
                                         <a class=LINK href=coupon_href(&c.name)>
                                             {c.name.clone()}
                                         </a>
+                                    </td>
+                                    <td class="whitespace-nowrap px-4 py-3">
+                                        <StatusBadge status />
                                     </td>
                                     <td class="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{c.amount}</td>
                                     <td class="px-4 py-3 text-right tabular-nums">

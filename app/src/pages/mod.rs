@@ -1,12 +1,16 @@
 //! One module per page.
 
+mod audit;
 mod claimers;
 mod coupon;
 mod coupon_form;
 mod home;
 mod not_found;
+mod release;
+mod sale;
 mod signin;
 
+pub use audit::AuditLogPage;
 pub use coupon::CouponPage;
 pub use home::HomePage;
 pub use not_found::NotFound;

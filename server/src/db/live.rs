@@ -14,6 +14,11 @@ struct Row {
     name: String,
     amount: i32,
     remaining_amount: i32,
+    version: i64,
+    paused: bool,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
     first_claim_at: Option<DateTime<Utc>>,
     users: Option<Vec<String>>,
     times: Option<Vec<DateTime<Utc>>>,
@@ -33,7 +38,8 @@ pub async fn states(
     let rows = sqlx::query_as!(
         Row,
         r#"
-        SELECT c.name, c.amount, c.remaining_amount,
+        SELECT c.name, c.amount, c.remaining_amount, c.version, c.paused, c.starts_at, c.ends_at,
+               now() AS "now!",
                f.claimed_at AS "first_claim_at?",
                r.users AS "users?", r.times AS "times?"
         FROM coupons c
@@ -80,6 +86,11 @@ fn into_state(row: Row) -> LiveCoupon {
         name: row.name,
         amount: row.amount,
         remaining_amount: row.remaining_amount,
+        version: row.version,
+        paused: row.paused,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        now: row.now,
         newest_claimers,
     }
 }

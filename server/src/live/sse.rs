@@ -11,6 +11,7 @@ use axum::{
         sse::{Event, KeepAlive, Sse},
     },
 };
+use chrono::Utc;
 use futures::{Stream, StreamExt, stream};
 use serde::Serialize;
 use tokio::{
@@ -39,14 +40,28 @@ fn event(name: &str, id: i64, data: &impl Serialize) -> Item {
         .json_data(data)
 }
 
+/// `state` stamped with the server's clock as it is sent: pages run their countdown on it.
+fn sent_now(state: &LiveCoupon) -> LiveCoupon {
+    LiveCoupon {
+        now: Utc::now(),
+        ..state.clone()
+    }
+}
+
 /// The events from `prev` to `next` for one coupon, with the coupon's event id.
 fn coupon_changes(prev: Option<&LiveCoupon>, next: &LiveCoupon, id: i64) -> Vec<Item> {
-    let before = prev.map_or(0, |p| p.claimed);
     let mut out = Vec::new();
-    if prev.is_some() && next.claimed > before {
-        out.push(event(event::STOCK, id, &StockEvent::from(next)));
-        let new = usize::try_from(next.claimed - before).unwrap_or(usize::MAX);
-        let claimers: Vec<_> = next.newest_claimers.iter().take(new).cloned().collect();
+    if let Some(prev) = prev
+        && next.version != prev.version
+    {
+        out.push(event(event::STOCK, id, &StockEvent::from(&sent_now(next))));
+        // Claimers newer than the newest one the subscriber has (all, if that one was released).
+        let claimers: Vec<_> = next
+            .newest_claimers
+            .iter()
+            .take_while(|c| prev.newest_claimers.first() != Some(*c))
+            .cloned()
+            .collect();
         if !claimers.is_empty() {
             let claims = ClaimsEvent {
                 name: next.name.clone(),
@@ -55,7 +70,7 @@ fn coupon_changes(prev: Option<&LiveCoupon>, next: &LiveCoupon, id: i64) -> Vec<
             out.push(event(event::CLAIMS, id, &claims));
         }
     }
-    // Once per stream: stock never comes back, so "was not sold out before" means "not sent".
+    // Each time it sells out: stock can come back (restock, release) and sell out again.
     if !prev.is_some_and(LiveCoupon::sold_out)
         && let Some(sold) = SoldOutEvent::of(next)
     {
@@ -66,24 +81,24 @@ fn coupon_changes(prev: Option<&LiveCoupon>, next: &LiveCoupon, id: i64) -> Vec<
 
 impl Followed for LiveCoupon {
     fn snapshot(&self) -> Vec<Item> {
-        let mut out = vec![event(event::SNAPSHOT, self.claimed, self)];
-        out.extend(coupon_changes(None, self, self.claimed));
+        let mut out = vec![event(event::SNAPSHOT, self.version, &sent_now(self))];
+        out.extend(coupon_changes(None, self, self.version));
         out
     }
 
     fn changes_since(&self, prev: &Self) -> Vec<Item> {
-        coupon_changes(Some(prev), self, self.claimed)
+        coupon_changes(Some(prev), self, self.version)
     }
 }
 
-/// The board's event id: the claims of every coupon on it, which only grows.
+/// The board's event id: the versions of every coupon on it added up, which only grows.
 fn board_id(board: &Board) -> i64 {
-    board.values().map(|c| c.claimed).sum()
+    board.values().map(|c| c.version).sum()
 }
 
 impl Followed for Board {
     fn snapshot(&self) -> Vec<Item> {
-        let mut coupons: Vec<LiveCoupon> = self.values().map(|c| (**c).clone()).collect();
+        let mut coupons: Vec<LiveCoupon> = self.values().map(|c| sent_now(c)).collect();
         coupons.sort_by(|a, b| b.claimed.cmp(&a.claimed).then_with(|| a.name.cmp(&b.name)));
         let id = board_id(self);
         vec![event(event::SNAPSHOT, id, &LiveBoard { coupons })]
@@ -96,7 +111,7 @@ impl Followed for Board {
             match prev.get(name) {
                 Some(p) if Arc::ptr_eq(p, next) => {}
                 // A coupon new to this board: its stock event carries everything but claimers.
-                None => out.push(event(event::STOCK, id, &StockEvent::from(&**next))),
+                None => out.push(event(event::STOCK, id, &StockEvent::from(&sent_now(next)))),
                 Some(p) => out.extend(coupon_changes(Some(p), next, id)),
             }
         }

@@ -1,0 +1,164 @@
+//! Server functions of running a sale from the admin UI: pause, restock, window, release, and
+//! the audit page's reads. Each goes through the same service as the JSON API (and its audit
+//! log), and each is a plain form post that works without JavaScript.
+
+use leptos::prelude::*;
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, error::ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::{api_types::CouponSummary, audit::AuditPage, sale::Release};
+
+/// Why a sale action was refused: a sentence to show, and a kind that picks the HTTP status
+/// (the server's `rpc_status` layer maps `Invalid` to 400, `NotFound` to 404, `Conflict` to 409).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum SaleActionError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl FromServerFnError for SaleActionError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Invalid("The form was incomplete.".to_owned())
+            }
+            _ => Self::Failed("This could not be saved. Try again in a moment.".to_owned()),
+        }
+    }
+}
+
+/// Pauses (`paused = true`) or resumes the sale of `name`.
+#[server(prefix = "/rpc", endpoint = "set_paused")]
+pub async fn set_paused(name: String, paused: bool) -> Result<CouponSummary, SaleActionError> {
+    ssr::patch(
+        &name,
+        crate::sale::CouponPatch {
+            paused: Some(paused),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Sets the stock of `name` in all: up to restock, down to the units already claimed.
+#[server(prefix = "/rpc", endpoint = "set_amount")]
+pub async fn set_amount(name: String, amount: String) -> Result<CouponSummary, SaleActionError> {
+    let amount = crate::sale::parse_amount(&amount).map_err(SaleActionError::Invalid)?;
+    ssr::patch(
+        &name,
+        crate::sale::CouponPatch {
+            amount: Some(amount),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Sets the claim window of `name` (UTC date and time; an empty field clears that bound).
+#[server(prefix = "/rpc", endpoint = "set_window")]
+pub async fn set_window(
+    name: String,
+    starts_at: String,
+    ends_at: String,
+) -> Result<CouponSummary, SaleActionError> {
+    use crate::sale::{check_window, parse_instant};
+    let starts =
+        parse_instant(&starts_at).map_err(|e| SaleActionError::Invalid(format!("Start {e}.")))?;
+    let ends =
+        parse_instant(&ends_at).map_err(|e| SaleActionError::Invalid(format!("End {e}.")))?;
+    check_window(starts, ends)
+        .map_err(|_| SaleActionError::Invalid("The end must be after the start.".to_owned()))?;
+    ssr::patch(
+        &name,
+        crate::sale::CouponPatch {
+            starts_at: Some(starts),
+            ends_at: Some(ends),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Releases `user_id`'s claim of `name`, then shows the coupon page saying so.
+#[server(prefix = "/rpc", endpoint = "release_claim")]
+pub async fn release_claim(name: String, user_id: String) -> Result<Release, SaleActionError> {
+    ssr::checked_name(&name)?;
+    ssr::checked_name(&user_id)?;
+    let backend = ssr::backend()?;
+    let release = backend
+        .release_claim(&crate::backend::actor(), &name, &user_id)
+        .await
+        .map_err(ssr::refused)?;
+    leptos_axum::redirect(&format!(
+        "{}?released={}",
+        crate::components::coupon_href(&name),
+        crate::components::encode(&user_id)
+    ));
+    Ok(release)
+}
+
+/// A page of the audit log after cursor `after`, oldest first.
+#[server(prefix = "/rpc", endpoint = "audit_page")]
+pub async fn load_audit(after: Option<i64>) -> Result<AuditPage, ServerFnError> {
+    let query = crate::audit::AuditQuery { after, limit: None };
+    let (after, limit) = query
+        .checked()
+        .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;
+    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
+    backend
+        .audit_page(after, limit)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::SaleActionError;
+    use crate::{
+        api_types::CouponSummary,
+        backend::{Refused, SharedBackend},
+        sale::CouponPatch,
+    };
+
+    pub fn backend() -> Result<SharedBackend, SaleActionError> {
+        crate::backend::admitted().map_err(SaleActionError::Failed)
+    }
+
+    /// A name or user id the database can hold (no control characters).
+    pub fn checked_name(text: &str) -> Result<(), SaleActionError> {
+        crate::backend::lookup(text)
+            .map_err(|_| SaleActionError::Invalid("Names have no control characters.".to_owned()))
+    }
+
+    pub fn refused(refused: Refused) -> SaleActionError {
+        match refused {
+            Refused::NotFound(s) => SaleActionError::NotFound(capitalised(s)),
+            Refused::Rule(s) => SaleActionError::Conflict(capitalised(s)),
+            Refused::Failed(s) => SaleActionError::Failed(s),
+        }
+    }
+
+    /// The service's sentences start in lower case (they also end JSON error messages).
+    fn capitalised(s: String) -> String {
+        let mut chars = s.chars();
+        chars.next().map_or_else(String::new, |first| {
+            format!("{}{}.", first.to_uppercase(), chars.as_str())
+        })
+    }
+
+    pub async fn patch(name: &str, patch: CouponPatch) -> Result<CouponSummary, SaleActionError> {
+        checked_name(name)?;
+        backend()?
+            .patch_coupon(&crate::backend::actor(), name, patch)
+            .await
+            .map_err(refused)
+    }
+}
