@@ -10,6 +10,9 @@
 #
 # Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
+# BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree sharing
+# target/) and runs the hot runs with it too, right after this tree's, on a database of its own:
+# a before/after comparison from one run ("mode@revision" rows).
 # BENCH_PROFILE=1 also records a system-wide perf profile of each hot run and prints where the
 # CPU time goes (by process, then the server's hottest functions). `make bench-profile` does that
 # for the batched engine at 256 connections.
@@ -31,10 +34,19 @@ cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   scripts/pg.sh stop "$work/pg"
   rm -rf "$work"
+  git worktree prune
 }
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 
+baseline=${BENCH_BASELINE:-}
+if [ -n "$baseline" ]; then
+  log "cargo build --release -p server at $baseline"
+  git worktree add --detach "$work/baseline" "$baseline" >/dev/null
+  CARGO_TARGET_DIR="$PWD/target" cargo build --release -p server --manifest-path "$work/baseline/Cargo.toml"
+  cp target/release/server "$work/server-baseline"
+  git worktree remove --force "$work/baseline"
+fi
 log "cargo build --release -p server"
 cargo build --release -p server
 base=$(scripts/pg.sh start "$work/pg" "$(scripts/free-port.sh)" shared_buffers=256MB)
@@ -43,13 +55,15 @@ durability=$(psql -tA "$base" -c "SELECT string_agg(name || '=' || setting || co
 log "PostgreSQL at $base: $durability"
 psql -q "$base" -c "CREATE DATABASE bench"
 db="${base%/*}/bench"
+psql -q "$base" -c "CREATE DATABASE bench_baseline"
+db_baseline="${base%/*}/bench_baseline"
 port=$(scripts/free-port.sh)
 url="http://127.0.0.1:$port"
 results="$work/results.tsv"
 
-start_server() { # mode
-  DATABASE_URL=$db LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
-    target/release/server >"$work/server-$1.log" 2>&1 &
+start_server() { # mode [binary database]
+  DATABASE_URL=${3:-$db} LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
+    "${2:-target/release/server}" >"$work/server-$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
   log "server did not start"; cat "$work/server-$1.log"; exit 1
@@ -106,6 +120,16 @@ for mode in $modes; do
   run "$mode" sold-out-storm "$storm" 64 5 claim.lua
   run "$mode" read-1000-claimers "$storm" 64 5 get.lua
   stop_server
+  if [ -n "$baseline" ]; then
+    log "mode $mode at $baseline"
+    start_server "$mode" "$work/server-baseline" "$db_baseline"
+    for c in $connections; do
+      coupon="BASE-HOT-$mode-$c"
+      create "$coupon" 2000000000
+      run "$mode@$baseline" hot "$coupon" "$c" "$seconds" claim.lua
+    done
+    stop_server
+  fi
 done
 
 # Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
@@ -125,7 +149,7 @@ fi
 
 echo
 echo "PostgreSQL durability: $durability"
-printf '%-12s %-19s %6s %10s %10s %9s %9s %9s %8s %8s\n' \
+printf '%-18s %-19s %6s %10s %10s %9s %9s %9s %8s %8s\n' \
   mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB"
 while IFS=$'\t' read -r mode label coupon conns rss result; do
   declare -A r=()
@@ -134,7 +158,7 @@ while IFS=$'\t' read -r mode label coupon conns rss result; do
   awk -v m="$mode" -v l="$label" -v c="$conns" -v ok="${r[ok]}" -v n="${r[requests]}" -v s="$secs" \
       -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v p999="${r[p999_us]}" \
       -v e=$(( ${r[other]} + ${r[socket_errors]} )) -v rss="$rss" \
-      'BEGIN { printf "%-12s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f\n",
+      'BEGIN { printf "%-18s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f\n",
                m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024 }'
   echo -e "$coupon\t${r[ok]}" >>"$work/oks.tsv"
   unset r
@@ -145,8 +169,10 @@ echo
 log "verifying invariants from the database"
 violations=0
 while IFS=$'\t' read -r coupon oks; do
-  [[ $coupon == HOT-* || $coupon == STORM-* ]] || continue
-  row=$(psql -tA -F' ' "$db" -v c="$coupon" <<'SQL'
+  [[ $coupon == HOT-* || $coupon == STORM-* || $coupon == BASE-HOT-* ]] || continue
+  coupon_db=$db
+  [[ $coupon == BASE-* ]] && coupon_db=$db_baseline
+  row=$(psql -tA -F' ' "$coupon_db" -v c="$coupon" <<'SQL'
 SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
 FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name
 WHERE c.name = :'c' GROUP BY c.name, c.amount, c.remaining_amount;
@@ -161,7 +187,7 @@ SQL
   if [[ $coupon == STORM-* ]]; then ((claims == 1000)) || problems+=("storm sold $claims of 1000"); fi
   # Every 200 is a committed row. Rows may exceed 200s by the claims in flight when wrk stopped
   # (at most one per connection): those committed, but wrk no longer counted their answers.
-  if [[ $coupon == HOT-* ]]; then
+  if [[ $coupon == HOT-* || $coupon == BASE-HOT-* ]]; then
     ((oks <= claims)) || problems+=("more 200s ($oks) than committed rows ($claims)")
     note="200s=$oks in_flight_at_stop=$((claims - oks))"
   else

@@ -71,8 +71,9 @@ pub trait AdminBackend: Send + Sync + 'static {
         user_id: &str,
     ) -> Result<Release, Refused>;
 
-    /// Up to `limit` audit log entries after id `after`, oldest first.
-    async fn audit_page(&self, after: i64, limit: u32) -> Result<AuditPage, String>;
+    /// Up to `limit` audit log entries before id `before` (from the newest when `None`),
+    /// newest first; `next` is the `before` of the following page.
+    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, String>;
 
     /// The coupon named `name`, if any.
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String>;

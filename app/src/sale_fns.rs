@@ -105,16 +105,17 @@ pub async fn release_claim(name: String, user_id: String) -> Result<Release, Sal
     Ok(release)
 }
 
-/// A page of the audit log after cursor `after`, oldest first.
+/// A page of the audit log before cursor `before` (from the newest when `None`), newest first.
 #[server(prefix = "/rpc", endpoint = "audit_page")]
-pub async fn load_audit(after: Option<i64>) -> Result<AuditPage, ServerFnError> {
-    let query = crate::audit::AuditQuery { after, limit: None };
-    let (after, limit) = query
-        .checked()
-        .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;
+pub async fn load_audit(before: Option<i64>) -> Result<AuditPage, ServerFnError> {
+    if before.is_some_and(|b| b < 1) {
+        return Err(ServerFnError::Args(
+            "before must be a cursor returned as next".to_owned(),
+        ));
+    }
     let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
     backend
-        .audit_page(after, limit)
+        .recent_audit(before, crate::audit::DEFAULT_AUDIT_LIMIT)
         .await
         .map_err(ServerFnError::new)
 }

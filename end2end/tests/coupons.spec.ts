@@ -15,7 +15,7 @@ test("the New coupon form creates coupons in place and shows errors next to thei
   await amountField.fill("25");
   await create.click();
   await expect(page.getByRole("status")).toHaveText(`Created ${name}.`);
-  await expect(page.getByRole("row", { name: new RegExp(`^${name} 25 25 0 0% `) })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(`^${name} live 25 25 0 0% `) })).toBeVisible();
   await expect(nameField).toHaveValue("");
   expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
   expect((await request.get(`/api/coupons/${name}`)).status()).toBe(200);

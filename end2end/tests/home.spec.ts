@@ -15,8 +15,8 @@ test("the coupons page is server-rendered, styled, and hydrated", async ({ page,
   await page.goto("/");
   await expect(page).toHaveTitle("Coupons");
   await expect(page.getByRole("heading", { name: "Coupons", exact: true })).toBeVisible();
-  // name, amount, remaining, claimed, percent claimed, created
-  const row = page.getByRole("row", { name: new RegExp(`^${name} 42 41 1 2% \\d{4}-`) });
+  // name, status, amount, remaining, claimed, percent claimed, created
+  const row = page.getByRole("row", { name: new RegExp(`^${name} live 42 41 1 2% \\d{4}-`) });
   await expect(row).toBeVisible();
   // Tailwind's CSS is served and applied (px-4 = 16px of padding on a cell).
   await expect(row.getByRole("cell").first()).toHaveCSS("padding-left", "16px");

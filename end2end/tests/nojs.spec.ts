@@ -9,7 +9,7 @@ test("the New coupon form works without JavaScript", async ({ page, request }) =
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Amount", { exact: true }).fill("9");
   await page.getByRole("button", { name: "Create coupon" }).click();
-  await expect(page.getByRole("row", { name: new RegExp(`^${name} 9 9 0 0% `) })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(`^${name} live 9 9 0 0% `) })).toBeVisible();
   expect((await request.get(`/api/coupons/${name}`)).status()).toBe(200);
 
   await page.getByLabel("Name", { exact: true }).fill(name);
@@ -43,4 +43,32 @@ test("claimer search and pages work without JavaScript", async ({ page, request 
   await page.getByRole("button", { name: "Search" }).click();
   await expect(rows).toHaveCount(11);
   await expect(rows.nth(1)).toContainText("nojs-10");
+});
+
+test("pause, restock, a refused stock and a release work without JavaScript", async ({ page, request }) => {
+  const name = `E2E_NOJS_SALE_${Date.now()}`;
+  expect((await request.post("/api/coupons", { data: { name, amount: 1 } })).status()).toBe(201);
+  const claim = (user_id: string) => request.post("/api/coupons/claim", { data: { user_id, coupon_name: name } });
+  expect((await claim("nojs-a")).status()).toBe(200);
+  await page.goto(`/coupons/${name}`);
+
+  await page.getByRole("button", { name: "Pause sale" }).click();
+  await expect(page.getByTestId("sale-status")).toHaveText("paused");
+  expect((await (await claim("nojs-b")).json()).code).toBe("paused");
+  await page.getByRole("button", { name: "Resume sale" }).click();
+  await expect(page.getByTestId("sale-status")).toHaveText("sold out");
+
+  await page.getByLabel("Stock in all").fill("0");
+  await page.getByRole("button", { name: "Set stock" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Amount must be an integer from 1 to 2147483647.");
+  await page.getByLabel("Stock in all").fill("2");
+  await page.getByRole("button", { name: "Set stock" }).click();
+  await expect(page.getByTestId("sale-status")).toHaveText("live");
+  await expect(page.getByTestId("remaining")).toHaveText("1");
+
+  await page.getByRole("link", { name: "Release the claim of nojs-a" }).click();
+  await page.getByRole("button", { name: "Release claim" }).click();
+  await expect(page).toHaveURL(/\?released=nojs(-|%2D)a$/);
+  await expect(page.getByText("Released the claim of nojs-a.")).toBeVisible();
+  await expect(page.getByTestId("remaining")).toHaveText("2");
 });

@@ -95,8 +95,8 @@ impl AdminBackend for DbBackend {
             .map_err(|e| refused("releasing a claim", e))
     }
 
-    async fn audit_page(&self, after: i64, limit: u32) -> Result<AuditPage, String> {
-        let entries = db::audit::page(&self.pool, after, i64::from(limit))
+    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, String> {
+        let entries = db::audit::recent(&self.pool, before, i64::from(limit))
             .await
             .map_err(failed("reading the audit log"))?;
         Ok(AuditPage::of(entries, limit))

@@ -1,4 +1,4 @@
-//! `/audit`: the admin audit log, oldest first, 100 a page (keyset, `?after=`).
+//! `/audit`: the admin audit log, newest first, 100 a page (keyset, `?before=`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,24 +13,24 @@ use crate::sale_fns::load_audit;
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let query = use_query_map();
-    let after = move || {
+    let before = move || {
         query
             .read()
-            .get("after")
+            .get("before")
             .and_then(|a| a.parse::<i64>().ok())
     };
-    let page = Resource::new(after, load_audit);
+    let page = Resource::new(before, load_audit);
     view! {
         <Title text="Audit log · Coupons" />
         <h1 class="mb-2 text-3xl font-bold tracking-tight">"Audit log"</h1>
         <p class="mb-6 text-slate-700">
-            "Every admin action, oldest first: who, when, what, and the values before and after."
+            "Every admin action, newest first: who, when, what, and the values before and after."
         </p>
         <Suspense fallback=Loading>
             {move || {
                 page.get()
                     .map(|result| match result {
-                        Ok(page) => view! { <AuditTable page after=after() /> }.into_any(),
+                        Ok(page) => view! { <AuditTable page before=before() /> }.into_any(),
                         Err(_) => {
                             view! {
                                 <ErrorNotice message="The audit log could not be loaded. Try again in a moment." />
@@ -60,9 +60,9 @@ fn values(side: Option<&Value>) -> String {
 }
 
 #[component]
-fn AuditTable(page: AuditPage, after: Option<i64>) -> impl IntoView {
+fn AuditTable(page: AuditPage, before: Option<i64>) -> impl IntoView {
     if page.entries.is_empty() {
-        let text = if after.is_some() {
+        let text = if before.is_some() {
             "No more entries."
         } else {
             "No admin action yet."
@@ -74,11 +74,11 @@ fn AuditTable(page: AuditPage, after: Option<i64>) -> impl IntoView {
         }
         .into_any();
     }
-    let next = page.next.map(|n| format!("/audit?after={n}"));
+    let next = page.next.map(|n| format!("/audit?before={n}"));
     view! {
         <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-left text-sm">
-                <caption class="sr-only">"Admin actions, oldest first"</caption>
+                <caption class="sr-only">"Admin actions, newest first"</caption>
                 <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
                     <tr>
                         <th scope="col" class="px-3 py-3">"When"</th>
@@ -95,11 +95,11 @@ fn AuditTable(page: AuditPage, after: Option<i64>) -> impl IntoView {
             </table>
         </div>
         <nav aria-label="Audit log pages" class="mt-4 flex items-center justify-between gap-4">
-            {match after {
-                Some(_) => view! { <a class=LINK href="/audit">"← First page"</a> }.into_any(),
+            {match before {
+                Some(_) => view! { <a class=LINK href="/audit">"← Newest"</a> }.into_any(),
                 None => view! { <span></span> }.into_any(),
             }}
-            {next.map(|href| view! { <a class=LINK href=href rel="next">"Next page →"</a> })}
+            {next.map(|href| view! { <a class=LINK href=href rel="next">"Older →"</a> })}
         </nav>
     }
     .into_any()

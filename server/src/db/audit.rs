@@ -40,7 +40,8 @@ struct Row {
     after: Option<String>,
 }
 
-/// Up to `limit` entries after id `after`, oldest first (keyset on the primary key).
+/// Up to `limit` entries after id `after`, oldest first (keyset on the primary key): the API's
+/// order, in which a client follows the log.
 #[tracing::instrument(skip(db))]
 pub async fn page(
     db: impl PgExecutor<'_>,
@@ -56,17 +57,38 @@ pub async fn page(
     )
     .fetch_all(db)
     .await?;
+    Ok(rows.into_iter().map(entry).collect())
+}
+
+/// Up to `limit` entries before id `before` (from the newest when `None`), newest first: the
+/// audit page's order, where admins look for what just happened.
+#[tracing::instrument(skip(db))]
+pub async fn recent(
+    db: impl PgExecutor<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT id, at, actor, action, coupon_name, before::text AS before, after::text AS after
+           FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2"#,
+        before.unwrap_or(i64::MAX),
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(entry).collect())
+}
+
+fn entry(r: Row) -> AuditEntry {
     let json = |v: Option<String>| v.and_then(|text| serde_json::from_str(&text).ok());
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            action: r.action,
-            coupon_name: r.coupon_name,
-            before: json(r.before),
-            after: json(r.after),
-        })
-        .collect())
+    AuditEntry {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        coupon_name: r.coupon_name,
+        before: json(r.before),
+        after: json(r.after),
+    }
 }
