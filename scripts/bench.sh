@@ -10,8 +10,9 @@
 #
 # Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
-# BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree sharing
-# target/) and runs the hot runs with it too, right after this tree's, on a database of its own:
+# BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree, into
+# target/baseline: never into target/ itself, where cargo would take the baseline's workspace
+# crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, right after this tree's, on a database of its own:
 # a before/after comparison from one run ("mode@revision" rows).
 # BENCH_PROFILE=1 also records a system-wide perf profile of each hot run and prints where the
 # CPU time goes (by process, then the server's hottest functions). `make bench-profile` does that
@@ -43,8 +44,9 @@ baseline=${BENCH_BASELINE:-}
 if [ -n "$baseline" ]; then
   log "cargo build --release -p server at $baseline"
   git worktree add --detach "$work/baseline" "$baseline" >/dev/null
-  CARGO_TARGET_DIR="$PWD/target" cargo build --release -p server --manifest-path "$work/baseline/Cargo.toml"
-  cp target/release/server "$work/server-baseline"
+  CARGO_TARGET_DIR="$PWD/target/baseline" cargo build --release -p server \
+    --manifest-path "$work/baseline/Cargo.toml"
+  cp target/baseline/release/server "$work/server-baseline"
   git worktree remove --force "$work/baseline"
 fi
 log "cargo build --release -p server"
