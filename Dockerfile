@@ -14,11 +14,13 @@ ENV SQLX_OFFLINE=true
 RUN PATH="/src/node_modules/.bin:$PATH" cargo leptos build --release
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
+# curl: the healthcheck (GET /health/ready).
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The binary finds its site in site/ next to it (or SITE_ROOT); Leptos.toml is compiled in.
 COPY --from=build /src/target/release/server /app/server
-COPY --from=build /src/target/site /app/target/site
-COPY Leptos.toml /app/Leptos.toml
+COPY --from=build /src/target/site /app/site
 ENV LISTEN_ADDR=0.0.0.0:8080
 EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
 CMD ["/app/server"]

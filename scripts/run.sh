@@ -24,5 +24,15 @@ fi
 log "cargo leptos build --release"
 cargo leptos build --release
 export LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1:8080}
-log "serving on http://$LISTEN_ADDR"
+log "serving on http://$LISTEN_ADDR  (API contract: /api/openapi.json, docs: /docs, metrics: /metrics)"
+if [ -n "${ADMIN_PASSWORD:-}" ]; then
+  log "admin: password (ADMIN_PASSWORD is set; JSON calls take Authorization: Bearer \$ADMIN_TOKEN, default the password)"
+else
+  log "admin: open to anyone who reaches this address (set ADMIN_PASSWORD to require a sign-in)"
+fi
+if [ -n "${pg_dir:-}" ]; then
+  log "data: PostgreSQL cluster in $pg_dir, database coupons on port $pg_port"
+else
+  log "data: the database of DATABASE_URL (${DATABASE_URL##*@})"
+fi
 exec target/release/server

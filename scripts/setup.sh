@@ -4,12 +4,14 @@
 #
 # Debian packages (as root): PostgreSQL 15 server binaries, Chromium for Playwright, wrk for the
 # benchmark. Rust: the wasm32 target, cargo-leptos, wasm-bindgen-cli (the version Cargo.lock
-# pins), sqlx-cli. npm: tailwind + binaryen at the root, Playwright in end2end/.
+# pins), sqlx-cli. npm: tailwind + binaryen at the root, Playwright in end2end/. Python:
+# schemathesis in .venv/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10 # 0.3.11 needs rustc 1.96
 SQLX_CLI_VERSION=0.9.0
+SCHEMATHESIS_VERSION=4.32.5
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
@@ -63,5 +65,19 @@ fi
 if [ ! -d end2end/node_modules/@playwright/test ]; then
   log "npm ci in end2end/ (Playwright; the browser is Debian's chromium)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+# --- Python --------------------------------------------------------------------------------
+# Schemathesis (the API contract fuzzer of make test) in a project-local virtualenv.
+if ! .venv/bin/schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    log "apt-get install python3-venv"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+  log "pip install schemathesis $SCHEMATHESIS_VERSION into .venv/"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 log "tools ready"

@@ -42,6 +42,7 @@ pub struct CouponPage {
 
 /// One claim of a coupon, as listed to admins.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Claimer {
     pub user_id: String,
     pub claimed_at: DateTime<Utc>,
@@ -49,6 +50,7 @@ pub struct Claimer {
 
 /// A page of claimers in claim order (`GET /api/coupons/{name}/claims`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClaimersPage {
     pub claims: Vec<Claimer>,
     /// Pass as `after` to get the next page; `null` on the last page.
@@ -58,6 +60,7 @@ pub struct ClaimersPage {
 /// Query of `GET /api/coupons/{name}/claims`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ClaimersQuery {
     /// The `next` cursor of the previous page.
     pub after: Option<i64>,

@@ -9,14 +9,18 @@ use crate::validation::{MAX_AMOUNT, MAX_TEXT_CHARS, check_text};
 /// `POST /api/coupons` body. Unknown fields are refused so a typo never passes silently.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewCoupon {
     #[validate(
         length(min = 1, max = MAX_TEXT_CHARS, message = "must be 1 to 255 characters"),
         custom(function = "check_text")
     )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub name: String,
-    /// Read as i64 so that an out-of-range integer gets the range message, not a parse error.
+    /// The stock: 1 to 2147483647.
+    // Read as i64, so that an out-of-range integer gets the range message, not a parse error.
     #[validate(range(min = 1, max = MAX_AMOUNT, message = "must be an integer from 1 to 2147483647"))]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 2147483647))]
     pub amount: i64,
     /// Claims are refused (`409 not_started`) before this instant (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,21 +33,25 @@ pub struct NewCoupon {
 /// `POST /api/coupons/claim` body.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClaimRequest {
     #[validate(
         length(min = 1, max = MAX_TEXT_CHARS, message = "must be 1 to 255 characters"),
         custom(function = "check_text")
     )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub user_id: String,
     #[validate(
         length(min = 1, max = MAX_TEXT_CHARS, message = "must be 1 to 255 characters"),
         custom(function = "check_text")
     )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub coupon_name: String,
 }
 
 /// A coupon with the users who claimed it, in claim order (`GET /api/coupons/{name}`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Coupon {
     pub name: String,
     pub amount: i32,
@@ -59,6 +67,7 @@ pub struct Coupon {
 
 /// A coupon without its claimers: one row of a list, the answer of a create or a patch.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CouponSummary {
     pub name: String,
     pub amount: i32,
@@ -104,6 +113,7 @@ impl CouponSummary {
 
 /// A successful claim (`200` of `POST /api/coupons/claim`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClaimReceipt {
     pub user_id: String,
     pub coupon_name: String,
@@ -113,6 +123,7 @@ pub struct ClaimReceipt {
 
 /// Every error body of the API: a sentence for people and a stable code for programs.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     pub code: String,

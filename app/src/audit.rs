@@ -20,6 +20,7 @@ pub mod action {
 
 /// One admin action.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Increases with every entry: the keyset cursor.
     pub id: i64,
@@ -36,6 +37,7 @@ pub struct AuditEntry {
 
 /// A page of the audit log, oldest first (`GET /api/audit`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `after` to get the next page; `null` when this page is the end for now.
@@ -56,6 +58,7 @@ impl AuditPage {
 /// Query of `GET /api/audit`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// The `next` cursor of the previous page (0 or absent: from the start).
     pub after: Option<i64>,

@@ -78,6 +78,9 @@ pub trait AdminBackend: Send + Sync + 'static {
     /// The coupon named `name`, if any.
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String>;
 
+    /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.
+    fn api_document(&self) -> String;
+
     /// Claimers of `name` in claim order after cursor `after`, optionally by user id prefix.
     async fn claimers(
         &self,

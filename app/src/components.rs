@@ -44,6 +44,7 @@ pub fn AdminHeader() -> impl IntoView {
                 <nav aria-label="Admin" class="mr-auto flex gap-4 text-sm">
                     <a class=LINK href="/live">"Live"</a>
                     <a class=LINK href="/audit">"Audit log"</a>
+                    <a class=LINK href="/docs">"API docs"</a>
                 </nav>
                 <Suspense>
                     {move || {

@@ -6,6 +6,7 @@
 
 pub mod admin_fns;
 pub mod admin_types;
+pub mod api_docs;
 pub mod api_types;
 pub mod audit;
 #[cfg(feature = "ssr")]
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signin") view=pages::SignInPage />
                     <Route path=StaticSegment("live") view=live::LivePage />
                     <Route path=StaticSegment("audit") view=pages::AuditLogPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("docs") view=pages::ApiDocsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

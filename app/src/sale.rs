@@ -109,9 +109,14 @@ pub fn parse_instant(text: &str) -> Result<Option<DateTime<Utc>>, String> {
 /// window, an absent field keeps the value and `null` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CouponPatch {
     /// The new stock in all: it may grow, or shrink down to the units already claimed.
     #[validate(range(min = 1, max = MAX_AMOUNT, message = "must be an integer from 1 to 2147483647"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(minimum = 1, maximum = 2147483647, nullable = false)
+    )]
     #[serde(
         default,
         deserialize_with = "not_null",
@@ -123,18 +128,23 @@ pub struct CouponPatch {
         deserialize_with = "not_null",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub paused: Option<bool>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    /// `null` removes the start: claims are taken at once.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<DateTime<Utc>>))]
     pub starts_at: Option<Option<DateTime<Utc>>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    /// `null` removes the end: the sale runs until sold out.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<DateTime<Utc>>))]
     pub ends_at: Option<Option<DateTime<Utc>>>,
 }
 
@@ -158,6 +168,7 @@ where
 
 /// The answer of `DELETE /api/coupons/{name}/claims/{user_id}`: the claim that was given back.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Release {
     pub user_id: String,
     pub coupon_name: String,

@@ -1,6 +1,10 @@
 //! Configuration from the environment (or the same names as command-line flags).
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use clap::{Parser, ValueEnum};
 use leptos::config::LeptosOptions;
@@ -22,8 +26,9 @@ pub enum EngineMode {
 )]
 pub struct Config {
     /// PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/coupons.
+    /// Required; the server says so in one line when it is missing.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    pub database_url: Option<String>,
     /// Address to listen on; defaults to Leptos.toml's site-addr (127.0.0.1:8080).
     #[arg(long, env = "LISTEN_ADDR")]
     pub listen_addr: Option<SocketAddr>,
@@ -84,6 +89,9 @@ pub struct Config {
     /// Failed sign-ins or admin tokens per minute per client IP before it is locked out.
     #[arg(long, env = "AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
     pub auth_failures_per_minute: u32,
+    /// Prometheus metrics at `GET /metrics` (an admin route); `false` stops counting.
+    #[arg(long, env = "METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
     /// Live dashboard: the publisher's refresh round in ms (bounds re-reads and NOTIFYs).
     #[arg(long, env = "LIVE_REFRESH_MS", default_value_t = 50)]
     pub live_refresh_ms: u64,
@@ -96,9 +104,10 @@ pub struct Config {
     /// Live dashboard: most SSE streams open at once in this process (more get 503).
     #[arg(long, env = "LIVE_MAX_SUBSCRIBERS", default_value_t = 10_000)]
     pub live_max_subscribers: usize,
-    /// The Leptos runtime options file.
-    #[arg(long, env = "LEPTOS_CONFIG", default_value = "Leptos.toml")]
-    pub leptos_config: PathBuf,
+    /// The built site (the `pkg/` directory with the UI's JS, WASM and CSS). Default: `site/`
+    /// next to the binary, else `../site` (cargo's `target/site` for `target/*/server`).
+    #[arg(long, env = "SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
     /// Admin password. When unset (or empty) the admin UI and admin API are open to anyone.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
@@ -122,32 +131,60 @@ impl Config {
         Duration::from_millis(self.db_acquire_timeout_ms)
     }
 
-    /// The live dashboard's settings.
-    pub fn live_settings(&self) -> crate::live::LiveSettings {
-        crate::live::LiveSettings {
-            refresh: Duration::from_millis(self.live_refresh_ms),
-            coalesce: Duration::from_millis(self.live_coalesce_ms),
-            keep_alive: Duration::from_secs(self.live_keepalive_secs),
-            max_subscribers: self.live_max_subscribers,
-        }
-    }
-
     /// A configuration for tests and tools: defaults plus the given database.
     pub fn for_database(database_url: impl Into<String>) -> Self {
-        let mut config = Config::parse_from(["server", "--database-url", "unused"]);
-        config.database_url = database_url.into();
-        config.leptos_config =
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"));
+        let mut config = Config::parse_from(["server"]);
+        config.database_url = Some(database_url.into());
+        config.site_root = Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/site"
+        )));
         config
     }
 }
 
-/// Reads the Leptos runtime options from `path`, with `LEPTOS_*` environment overrides.
-pub fn leptos_options(path: &std::path::Path) -> anyhow::Result<LeptosOptions> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+/// Leptos.toml, compiled in: the binary needs no file but its site to start.
+const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
+
+/// The Leptos runtime options: Leptos.toml's (with `LEPTOS_*` environment overrides), serving
+/// the site from `site_root`.
+pub fn leptos_options(site_root: &Path) -> anyhow::Result<LeptosOptions> {
     // leptos_config looks for this header; Leptos.toml holds just the keys, so add it here.
-    let options = leptos_config::get_config_from_str(&format!("[package.metadata.leptos]\n{text}"))
-        .map_err(|e| anyhow::anyhow!("invalid {}: {e}", path.display()))?;
+    let toml = format!("[package.metadata.leptos]\n{LEPTOS_TOML}");
+    let mut options = leptos_config::get_config_from_str(&toml)
+        .map_err(|e| anyhow::anyhow!("invalid Leptos.toml: {e}"))?;
+    options.site_root = site_root.to_string_lossy().into();
     Ok(options)
+}
+
+/// Where the site is: `SITE_ROOT` when set, else `site/` next to the binary (an installed
+/// copy, the container image) or `../site` (cargo's layout, `target/site` beside
+/// `target/release/server`). A site is a directory with the bundle directory (`pkg/`) in it.
+pub fn site_root(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let pkg = leptos_options(Path::new("."))?.site_pkg_dir.to_string();
+    let has_site = |dir: &Path| dir.join(&pkg).is_dir();
+    if let Some(dir) = configured {
+        return if has_site(dir) {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(anyhow::anyhow!(
+                "SITE_ROOT={} has no {pkg}/ directory: point it at the site that `cargo leptos build` writes (target/site)",
+                dir.display()
+            ))
+        };
+    }
+    let exe = std::env::current_exe()?;
+    let beside = exe.parent().unwrap_or(Path::new("."));
+    let candidates = [beside.join("site"), beside.join("../site")];
+    candidates
+        .iter()
+        .find(|dir| has_site(dir))
+        .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.clone()))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no site files next to the binary (looked in {} and {}): set SITE_ROOT to the site that `cargo leptos build` writes (target/site)",
+                candidates[0].display(),
+                candidates[1].display()
+            )
+        })
 }

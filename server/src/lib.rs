@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod idempotency;
 pub mod live;
+pub mod metrics;
 pub mod rate_limit;
 mod rpc_status;
 pub mod sale;

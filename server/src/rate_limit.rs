@@ -112,6 +112,7 @@ pub fn claims_per_ip_layer(
     Some(
         GovernorLayer::new(config).error_handler(|error| match error {
             GovernorError::TooManyRequests { wait_time, .. } => {
+                crate::metrics::rate_limited("claims_per_ip");
                 too_many(Duration::from_secs(wait_time))
             }
             _ => too_many(Duration::from_secs(1)),
@@ -168,7 +169,13 @@ impl RateLimits {
         if !self.0.settings.enabled {
             return Ok(());
         }
-        self.0.per_user.check_key(&user_id.to_owned()).map_err(wait)
+        self.0
+            .per_user
+            .check_key(&user_id.to_owned())
+            .map_err(|not_until| {
+                crate::metrics::rate_limited("claims_per_user");
+                wait(not_until)
+            })
     }
 
     /// `Err(wait)` when `ip` used up its credential failures: refuse before checking anything.
@@ -179,7 +186,10 @@ impl RateLimits {
         let now = Instant::now();
         let locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
         match locked.get(&ip) {
-            Some(until) if *until > now => Err(*until - now),
+            Some(until) if *until > now => {
+                crate::metrics::rate_limited("auth_failures");
+                Err(*until - now)
+            }
             _ => Ok(()),
         }
     }
@@ -191,6 +201,7 @@ impl RateLimits {
             return Ok(());
         }
         self.0.auth_failures.check_key(&ip).map_err(|not_until| {
+            crate::metrics::rate_limited("auth_failures");
             let wait = wait(not_until);
             let mut locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
             locked.insert(ip, Instant::now() + wait);

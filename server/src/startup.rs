@@ -1,6 +1,8 @@
 //! Builds the whole application on any listener, so tests can run it on port 0.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context;
 
 use app::backend::SharedBackend;
 use axum::{
@@ -13,6 +15,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -24,11 +27,12 @@ use tower_http::{
 };
 
 use crate::{
-    api,
+    api::{self, spec::ApiSpec},
     auth::{self, AdminAuth},
     claims::ClaimEngine,
-    config::{Config, leptos_options},
-    db, live,
+    config::{self, Config, leptos_options},
+    db,
+    live::{self, LiveSettings},
     rate_limit::{RateLimitSettings, RateLimits},
     sale::Sales,
     serve::{ConnectionLimits, serve},
@@ -48,12 +52,32 @@ pub struct Application {
 
 impl Application {
     /// Connects to the database, migrates it and binds the listen address.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let pool = db::connect(&config).await?;
-        db::migrate(&pool).await?;
-        let options = leptos_options(&config.leptos_config)?;
-        let addr = config.listen_addr.unwrap_or(options.site_addr);
-        let listener = TcpListener::bind(addr).await?;
+    /// Every error says in one line what to set.
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        if config
+            .database_url
+            .as_deref()
+            .unwrap_or_default()
+            .is_empty()
+        {
+            anyhow::bail!(
+                "DATABASE_URL is not set: set it to a PostgreSQL URL such as postgres://user@127.0.0.1:5432/coupons (`make run` starts a local PostgreSQL for you)"
+            );
+        }
+        config.site_root = Some(config::site_root(config.site_root.as_deref())?);
+        let addr = match config.listen_addr {
+            Some(addr) => addr,
+            None => leptos_options(Path::new("."))?.site_addr,
+        };
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (set LISTEN_ADDR)"))?;
+        let pool = db::connect(&config)
+            .await
+            .context("cannot connect to the database (check DATABASE_URL)")?;
+        db::migrate(&pool)
+            .await
+            .context("cannot migrate the database (check DATABASE_URL's role and schema)")?;
         Self::on_listener(config, pool, listener).await
     }
 
@@ -63,10 +87,17 @@ impl Application {
         pool: PgPool,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
-        let options = leptos_options(&config.leptos_config)?;
+        let site_root = match &config.site_root {
+            Some(dir) => dir.clone(),
+            None => config::site_root(None)?,
+        };
+        let options = leptos_options(&site_root)?;
         let shutdown = CancellationToken::new();
-        let live = live::start(&pool, config.live_settings(), &shutdown);
+        let live = live::start(&pool, live_settings(&config), &shutdown);
         let auth = AdminAuth::from_config(&config)?;
+        let limits = RateLimits::new(rate_limit_settings(&config));
+        let (api_routes, api_doc) = api::router(limits.settings());
+        let (operation_routes, doc) = api::operations(api_doc);
         if !auth.required() {
             tracing::warn!(
                 "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
@@ -89,14 +120,25 @@ impl Application {
             shutdown: shutdown.clone(),
             live,
             auth,
-            limits: RateLimits::new(rate_limit_settings(&config)),
+            limits,
+            api_spec: ApiSpec::new(&doc)?,
+            metrics: config.metrics.then(crate::metrics::recorder).flatten(),
         };
+        if let Some(handle) = state.metrics.clone() {
+            tokio::spawn(metrics_upkeep(handle, shutdown.clone()));
+        }
         tokio::spawn(forget_idle_clients(state.limits.clone(), shutdown.clone()));
         tokio::spawn(crate::idempotency::purge_expired(
             state.pool.clone(),
             shutdown.clone(),
         ));
-        let router = router(state, &config);
+        let router = router(
+            state,
+            &config,
+            Router::new()
+                .nest("/api", api_routes)
+                .merge(operation_routes),
+        );
         Ok(Self {
             listener,
             router,
@@ -136,6 +178,15 @@ impl Application {
     }
 }
 
+fn live_settings(config: &Config) -> LiveSettings {
+    LiveSettings {
+        refresh: Duration::from_millis(config.live_refresh_ms),
+        coalesce: Duration::from_millis(config.live_coalesce_ms),
+        keep_alive: Duration::from_secs(config.live_keepalive_secs),
+        max_subscribers: config.live_max_subscribers,
+    }
+}
+
 fn rate_limit_settings(config: &Config) -> RateLimitSettings {
     RateLimitSettings {
         enabled: config.rate_limits,
@@ -143,6 +194,17 @@ fn rate_limit_settings(config: &Config) -> RateLimitSettings {
         claims_per_ip: (config.claims_per_ip_per_sec, config.claims_per_ip_burst),
         claims_per_user: (config.claims_per_user_per_sec, config.claims_per_user_burst),
         auth_failures_per_minute: config.auth_failures_per_minute,
+    }
+}
+
+/// Folds recorded histogram samples into their buckets, so memory stays flat between scrapes.
+async fn metrics_upkeep(handle: PrometheusHandle, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            () = stop.cancelled() => return,
+        }
     }
 }
 
@@ -157,11 +219,14 @@ async fn forget_idle_clients(limits: RateLimits, stop: CancellationToken) {
     }
 }
 
-fn router(state: AppState, config: &Config) -> Router {
+/// The whole app: `json` (the API and the operations routes of the OpenAPI document), the UI's
+/// pages, server functions and files, behind the admin guard and the request layers.
+fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
     let routes = generate_route_list(app::App);
     let backend: SharedBackend = Arc::new(DbBackend {
         pool: state.pool.clone(),
         sales: state.sales.clone(),
+        api_spec: state.api_spec.clone(),
     });
     let context = move || provide_context(backend.clone());
     let options = (*state.leptos_options).clone();
@@ -172,9 +237,7 @@ fn router(state: AppState, config: &Config) -> Router {
         .nest_service("/pkg", ServeDir::new(pkg))
         // The pages carry an inline icon; browsers that ask anyway get a plain 404.
         .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
-        .nest("/api", api::router(state.limits.settings()))
-        .route("/health", get(api::health))
-        .route("/health/ready", get(api::ready))
+        .merge(json)
         .merge(auth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
@@ -193,6 +256,8 @@ fn router(state: AppState, config: &Config) -> Router {
         )
         .layer(axum::middleware::from_fn(crate::security_headers::add))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // Every layer here wraps the routed service, so the matched route is known.
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {

@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::AdminAuth, claims::ClaimEngine, live::LiveHub, rate_limit::RateLimits, sale::Sales,
+    api::spec::ApiSpec, auth::AdminAuth, claims::ClaimEngine, live::LiveHub,
+    rate_limit::RateLimits, sale::Sales,
 };
 
 /// Cheap to clone: every field is a handle.
@@ -30,6 +32,11 @@ pub struct AppState {
     pub limits: RateLimits,
     /// The admin's actions on sales (create, patch, release), audited.
     pub sales: Sales,
+    /// The OpenAPI document, served at `/api/openapi.json`.
+    pub api_spec: ApiSpec,
+    /// The Prometheus recorder; `None` when metrics are off.
+    #[from_ref(skip)]
+    pub metrics: Option<PrometheusHandle>,
 }
 
 impl FromRef<AppState> for axum_extra::extract::cookie::Key {

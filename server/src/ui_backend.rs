@@ -11,6 +11,7 @@ use app::{
 use sqlx::PgPool;
 
 use crate::{
+    api::spec::ApiSpec,
     db,
     sale::{SaleError, Sales},
 };
@@ -22,6 +23,7 @@ const LIST_LIMIT: i64 = 500;
 pub struct DbBackend {
     pub pool: PgPool,
     pub sales: Sales,
+    pub api_spec: ApiSpec,
 }
 
 /// A refused admin action as the UI shows it; server failures are logged here, once.
@@ -43,6 +45,10 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> String {
 
 #[async_trait::async_trait]
 impl AdminBackend for DbBackend {
+    fn api_document(&self) -> String {
+        self.api_spec.0.to_string()
+    }
+
     async fn coupon_page(&self, page: u32) -> Result<CouponPage, String> {
         let total = db::coupon_list::count(&self.pool)
             .await

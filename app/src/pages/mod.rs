@@ -4,6 +4,7 @@ mod audit;
 mod claimers;
 mod coupon;
 mod coupon_form;
+mod docs;
 mod home;
 mod not_found;
 mod release;
@@ -12,6 +13,7 @@ mod signin;
 
 pub use audit::AuditLogPage;
 pub use coupon::CouponPage;
+pub use docs::ApiDocsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use signin::SignInPage;

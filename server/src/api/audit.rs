@@ -4,11 +4,27 @@ use app::audit::{AuditPage, AuditQuery};
 use axum::{Json, extract::State};
 use sqlx::PgPool;
 
-use super::{ApiError, extract::ApiQuery};
+use super::{
+    ApiError,
+    extract::ApiQuery,
+    spec::{AdminOnly, BadInput, Busy},
+};
 use crate::db;
 
 /// A page of entries after the cursor `after`; `next` is the cursor of the following page, or
 /// `null` when this page reached the end of the log for now.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "admin",
+    summary = "The audit log of admin actions, oldest first",
+    security(("bearer" = []), ("session" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The page; pass `next` as `after` for the following one", body = AuditPage),
+        BadInput, AdminOnly, Busy
+    )
+)]
 pub async fn list(
     State(pool): State<PgPool>,
     ApiQuery(query): ApiQuery<AuditQuery>,

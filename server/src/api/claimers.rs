@@ -1,6 +1,9 @@
 //! Admin JSON and CSV of a coupon's claimers.
 
-use app::admin_types::{ClaimersPage, ClaimersQuery};
+use app::{
+    admin_types::{ClaimersPage, ClaimersQuery},
+    api_types::ErrorBody,
+};
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -19,6 +22,7 @@ use super::{
     ApiError,
     chunks::{Chunk, end_broken},
     extract::{ApiPath, ApiQuery},
+    spec::{AdminOnly, BadInput, Busy},
 };
 use crate::db;
 
@@ -28,6 +32,19 @@ const CSV_PAGE: i64 = 2_000;
 const CSV_CHUNKS_IN_FLIGHT: usize = 4;
 
 /// `GET /api/coupons/{name}/claims?after&limit&prefix`: a keyset page of claimers.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}/claims",
+    tag = "admin",
+    summary = "A page of a coupon's claimers, in claim order",
+    security(("bearer" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded"), ClaimersQuery),
+    responses(
+        (status = 200, description = "The page; pass `next` as `after` for the following one", body = ClaimersPage),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        BadInput, AdminOnly, Busy
+    )
+)]
 pub async fn list(
     State(pool): State<PgPool>,
     ApiPath(name): ApiPath<String>,
@@ -41,6 +58,19 @@ pub async fn list(
 
 /// `GET /api/coupons/{name}/claims.csv`: every claimer as CSV (`user_id,claimed_at`), streamed
 /// to the client page by page.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}/claims.csv",
+    tag = "admin",
+    summary = "Every claimer as CSV (user_id,claimed_at), streamed",
+    security(("bearer" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    responses(
+        (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        BadInput, AdminOnly, Busy
+    )
+)]
 pub async fn csv(
     State(pool): State<PgPool>,
     ApiPath(name): ApiPath<String>,

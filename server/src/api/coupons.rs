@@ -1,7 +1,7 @@
 //! Coupon handlers: create, change, claim, release, read.
 
 use app::{
-    api_types::{ClaimRequest, CouponSummary, NewCoupon},
+    api_types::{ClaimReceipt, ClaimRequest, Coupon, CouponSummary, ErrorBody, NewCoupon},
     sale::{CouponPatch, Release},
 };
 use axum::{
@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use super::{
     ApiError,
     extract::{ActorName, ApiJson, ApiPath, validated},
+    spec::{AdminOnly, BadInput, Busy, JsonBody},
 };
 use crate::{claims::ClaimEngine, idempotency, rate_limit::RateLimits, sale::Sales};
 
@@ -28,6 +29,20 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.
+#[utoipa::path(
+    post,
+    path = "/coupons",
+    tag = "admin",
+    summary = "Create a coupon",
+    security(("bearer" = []), ("session" = [])),
+    request_body = NewCoupon,
+    responses(
+        (status = 201, description = "Created; `Location` names the coupon", body = Coupon,
+            headers(("Location" = String, description = "/api/coupons/{name}, percent-encoded"))),
+        (status = 409, description = "`coupon_exists`", body = ErrorBody),
+        JsonBody, AdminOnly, Busy
+    )
+)]
 pub async fn create(
     State(sales): State<Sales>,
     ActorName(actor): ActorName,
@@ -53,6 +68,21 @@ pub async fn create(
 }
 
 /// `PATCH /api/coupons/{name}` (admin): amount, pause, window; 200 with the coupon.
+#[utoipa::path(
+    patch,
+    path = "/coupons/{name}",
+    tag = "admin",
+    summary = "Change a sale: stock, pause, window",
+    security(("bearer" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    request_body = CouponPatch,
+    responses(
+        (status = 200, description = "The coupon as changed", body = CouponSummary),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        (status = 409, description = "`below_claimed`: the stock would be below the claims", body = ErrorBody),
+        JsonBody, AdminOnly, Busy
+    )
+)]
 pub async fn patch(
     State(sales): State<Sales>,
     ActorName(actor): ActorName,
@@ -68,6 +98,20 @@ pub async fn patch(
 }
 
 /// `PATCH /api/coupons/claim`: a coupon may be named "claim" too.
+#[utoipa::path(
+    patch,
+    path = "/coupons/claim",
+    tag = "admin",
+    summary = "Change the sale of the coupon named `claim`",
+    security(("bearer" = []), ("session" = [])),
+    request_body = CouponPatch,
+    responses(
+        (status = 200, description = "The coupon as changed", body = CouponSummary),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        (status = 409, description = "`below_claimed`", body = ErrorBody),
+        JsonBody, AdminOnly, Busy
+    )
+)]
 pub async fn patch_named_claim(
     State(sales): State<Sales>,
     actor: ActorName,
@@ -83,6 +127,19 @@ pub async fn patch_named_claim(
 }
 
 /// `DELETE /api/coupons/{name}/claims/{user_id}` (admin): gives the unit back.
+#[utoipa::path(
+    delete,
+    path = "/coupons/{name}/claims/{user_id}",
+    tag = "admin",
+    summary = "Release a claim: the unit goes back to the stock",
+    security(("bearer" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded"), ("user_id" = String, Path, description = "The claimer's user id, percent-encoded")),
+    responses(
+        (status = 200, description = "The released claim", body = Release),
+        (status = 404, description = "`coupon_not_found` or `claim_not_found`", body = ErrorBody),
+        BadInput, AdminOnly, Busy
+    )
+)]
 pub async fn release(
     State(sales): State<Sales>,
     ActorName(actor): ActorName,
@@ -96,6 +153,28 @@ pub async fn release(
 
 /// `POST /api/coupons/claim`: 200 with the receipt, or why not. With an `Idempotency-Key`,
 /// at most once per key (see [`crate::idempotency`]).
+#[utoipa::path(
+    post,
+    path = "/coupons/claim",
+    tag = "claims",
+    summary = "Claim one unit of a coupon for a user",
+    description = "A `200` is durable: the claim is on disk before the answer. A user holds a \
+        coupon at most once. With an `Idempotency-Key`, a retry gets the first answer again.",
+    security(()),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; retries with the same key and body get the first answer")),
+    request_body = ClaimRequest,
+    responses(
+        (status = 200, description = "Claimed", body = ClaimReceipt),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`", body = ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: the key came with another body", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: this address or user claims too fast", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "`unavailable`, `timeout` or `claim_outcome_unknown` (retry: the answer tells)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        JsonBody
+    )
+)]
 pub async fn claim(
     State(engine): State<ClaimEngine>,
     State(limits): State<RateLimits>,
@@ -133,6 +212,19 @@ async fn claim_now(engine: ClaimEngine, limits: RateLimits, body: ClaimRequest) 
 }
 
 /// `GET /api/coupons/{name}`: the coupon with its claimers in claim order.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}",
+    tag = "claims",
+    summary = "Read a coupon with its claimers in claim order",
+    security(()),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    responses(
+        (status = 200, description = "The coupon", body = Coupon),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        BadInput, Busy
+    )
+)]
 pub async fn get(
     State(pool): State<PgPool>,
     ApiPath(name): ApiPath<String>,
@@ -141,6 +233,18 @@ pub async fn get(
 }
 
 /// `GET /api/coupons/claim`: a coupon may be named "claim" too.
+#[utoipa::path(
+    get,
+    path = "/coupons/claim",
+    tag = "claims",
+    summary = "Read the coupon named `claim`",
+    security(()),
+    responses(
+        (status = 200, description = "The coupon", body = Coupon),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        Busy
+    )
+)]
 pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Response, ApiError> {
     super::coupon_read::read(&pool, "claim").await
 }

@@ -7,7 +7,13 @@ use axum::{extract::State, response::Response};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use super::{ApiError, extract::ApiPath};
+use app::api_types::ErrorBody;
+
+use super::{
+    ApiError,
+    extract::ApiPath,
+    spec::{AdminOnly, BadInput},
+};
 use crate::{
     db,
     live::{LiveHub, sse},
@@ -17,6 +23,21 @@ use crate::{
 const BOARD_LIMIT: i64 = 500;
 
 /// `GET /api/coupons/{name}/events`: 404 when no coupon has the name.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}/events",
+    tag = "live",
+    summary = "Live stock of one coupon (server-sent events)",
+    security(("bearer" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    responses(
+        (status = 200, description = "Event `snapshot` (the coupon's state now), then `stock` (its state: name, amount, remaining_amount, claimed, version, paused, starts_at, ends_at, now), `claims` (new claimers) and `sold_out`; ids are versions, `Last-Event-ID` resumes", content_type = "text/event-stream", body = String),
+        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
+        (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        BadInput, AdminOnly
+    )
+)]
 pub async fn coupon(
     State(pool): State<PgPool>,
     State(hub): State<LiveHub>,
@@ -35,6 +56,19 @@ pub async fn coupon(
 }
 
 /// `GET /api/events`: every coupon (the newest 500).
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "live",
+    summary = "Live stock of every coupon, the newest 500 (server-sent events)",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Event `snapshot` with every coupon's state, then `stock`, `claims` and `sold_out` as they change", content_type = "text/event-stream", body = String),
+        (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        AdminOnly
+    )
+)]
 pub async fn all(
     State(pool): State<PgPool>,
     State(hub): State<LiveHub>,

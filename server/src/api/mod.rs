@@ -8,56 +8,92 @@ mod coupons;
 mod error;
 mod events;
 mod extract;
+pub mod spec;
 
 pub use error::ApiError;
 
-use axum::{
-    Json, Router,
-    extract::State,
-    routing::{delete, get, post},
-};
+use axum::{Json, Router, extract::State};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use utoipa::{OpenApi, openapi::OpenApi as Document};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     rate_limit::{self, RateLimitSettings},
     state::AppState,
 };
 
-/// Routes under `/api`. Unknown paths and methods answer with the error JSON too.
-pub fn router(limits: &RateLimitSettings) -> Router<AppState> {
+/// Routes under `/api`, each registered once for the router and the OpenAPI document (see
+/// `spec`). Unknown paths and methods answer with the error JSON too.
+pub fn router(limits: &RateLimitSettings) -> (Router<AppState>, Document) {
+    let claim = routes!(
+        coupons::claim,
+        coupons::get_named_claim,
+        coupons::patch_named_claim
+    );
     let claim = match rate_limit::claims_per_ip_layer(limits) {
-        Some(per_ip) => post(coupons::claim).layer(per_ip),
-        None => post(coupons::claim),
+        // The per-IP limit guards POST only; the layer wraps the method router of the path.
+        Some(per_ip) => (claim.0, claim.1, claim.2.layer(per_ip)),
+        None => claim,
     };
-    Router::new()
-        .route("/coupons", post(coupons::create))
+    let (router, doc) = OpenApiRouter::new()
+        .routes(routes!(coupons::create))
         // A coupon may be named "claim": GET on this path reads it, POST claims (and an admin
         // may still PATCH it).
-        .route(
-            "/coupons/claim",
-            claim
-                .get(coupons::get_named_claim)
-                .patch(coupons::patch_named_claim),
-        )
-        .route("/coupons/{name}", get(coupons::get).patch(coupons::patch))
-        .route("/coupons/{name}/events", get(events::coupon))
-        .route("/events", get(events::all))
+        .routes(claim)
+        .routes(routes!(coupons::get, coupons::patch))
+        .routes(routes!(events::coupon))
+        .routes(routes!(events::all))
         // Admin routes (see auth::policy): the claimers of a coupon as JSON pages and as CSV.
-        .route("/coupons/{name}/claims", get(claimers::list))
-        .route("/coupons/{name}/claims.csv", get(claimers::csv))
-        .route("/coupons/{name}/claims/{user_id}", delete(coupons::release))
-        .route("/audit", get(audit::list))
+        .routes(routes!(claimers::list))
+        .routes(routes!(claimers::csv))
+        .routes(routes!(coupons::release))
+        .routes(routes!(audit::list))
+        .routes(routes!(spec::document))
+        .split_for_parts();
+    let router = router
         .fallback(|| async { ApiError::RouteNotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+    (router, doc)
 }
 
+/// The routes outside `/api` that the document lists (health, readiness, metrics), and the
+/// whole document with `api` nested under `/api`.
+pub fn operations(api: Document) -> (Router<AppState>, Document) {
+    let (router, doc) = OpenApiRouter::with_openapi(spec::ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(crate::metrics::render))
+        .split_for_parts();
+    (router, doc.nest("/api", api))
+}
+
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    summary = "Liveness: the process serves",
+    security(()),
+    responses((status = 200, description = "`{\"status\":\"ok\"}`", body = Object))
+)]
 /// `GET /health`: liveness. Answers while the process serves, whatever the database does (a
 /// load balancer must not restart a server because PostgreSQL is away).
 pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "operations",
+    summary = "Readiness: the database answers",
+    security(()),
+    responses(
+        (status = 200, description = "`{\"status\":\"ready\"}`", body = Object),
+        (status = 503, description = "`unavailable`: no database round trip in time", body = app::api_types::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
+    )
+)]
 /// `GET /health/ready`: readiness. `200` when a database round trip works within the acquire
 /// timeout, else `503 unavailable`, so a load balancer sends no traffic here meanwhile.
 pub async fn ready(State(pool): State<PgPool>) -> Result<Json<Value>, ApiError> {

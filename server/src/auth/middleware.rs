@@ -113,7 +113,7 @@ fn credentials(auth: &AdminAuth, headers: &HeaderMap) -> Credentials {
 
 fn refuse(request: Request) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/rpc/") {
+    if policy::is_machine_path(path) {
         return AuthError::Unauthorized.into_response();
     }
     let back = request

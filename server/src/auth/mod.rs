@@ -8,7 +8,7 @@ mod error;
 mod handlers;
 mod middleware;
 pub mod policy;
-mod session;
+pub(crate) mod session;
 
 use std::{sync::Arc, time::Duration};
 

@@ -26,6 +26,11 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
     PublicRoute {
         method: "GET",
+        pattern: "/api/openapi.json",
+        why: "the API's contract, for clients and their tools",
+    },
+    PublicRoute {
+        method: "GET",
         pattern: "/health",
         why: "load balancers and probes (liveness)",
     },
@@ -55,6 +60,12 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
         why: "the sign-in form",
     },
 ];
+
+/// True for paths that programs call (the JSON API, server functions, Prometheus' `/metrics`):
+/// refused with `401` and the error JSON, where a browser's page gets the sign-in instead.
+pub fn is_machine_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/rpc/") || path == "/metrics"
+}
 
 /// True when `method path` (the raw, still percent-encoded path) is on the public allowlist.
 pub fn is_public(method: &Method, path: &str) -> bool {

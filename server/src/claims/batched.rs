@@ -165,7 +165,10 @@ impl Batcher {
     ///
     /// Returns false when the coupon does not exist.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
-        let mut conn = match self.pool.acquire().await {
+        let waiting = crate::metrics::PoolWait::start();
+        let acquired = self.pool.acquire().await;
+        drop(waiting);
+        let mut conn = match acquired {
             Ok(conn) => conn,
             Err(error) => {
                 answer_all(batch, ClaimError::classify(error));
@@ -185,9 +188,11 @@ impl Batcher {
             let _permit = permit;
             // Even a batch that granted nothing waits: its "sold out" may rest on a commit that
             // is not durable yet.
+            let barrier = std::time::Instant::now();
             let outcomes = match settled {
                 Ok(outcomes) => super::durable::confirm(&mut conn, budget)
                     .await
+                    .map(|()| crate::metrics::batch_settled(outcomes.len(), barrier))
                     .map(|()| outcomes),
                 Err(error) => Err(error),
             };

@@ -87,6 +87,22 @@ impl ClaimError {
     }
 }
 
+/// A claim's outcome as a metrics label.
+fn outcome(result: &Result<ClaimReceipt, ClaimError>) -> &'static str {
+    match result {
+        Ok(_) => "granted",
+        Err(ClaimError::NotFound) => "not_found",
+        Err(ClaimError::AlreadyClaimed) => "already_claimed",
+        Err(ClaimError::SoldOut) => "sold_out",
+        Err(ClaimError::Refused(Refusal::Paused)) => "paused",
+        Err(ClaimError::Refused(Refusal::NotStarted { .. })) => "not_started",
+        Err(ClaimError::Refused(Refusal::Ended)) => "ended",
+        Err(ClaimError::Unavailable) => "unavailable",
+        Err(ClaimError::OutcomeUnknown) => "outcome_unknown",
+        Err(ClaimError::Database(_)) => "error",
+    }
+}
+
 /// Settles claims. Cheap to clone.
 #[derive(Clone)]
 pub struct ClaimEngine {
@@ -131,6 +147,7 @@ impl ClaimEngine {
         user_id: &str,
         coupon_name: &str,
     ) -> Result<ClaimReceipt, ClaimError> {
+        let started = std::time::Instant::now();
         let result = match self.mode {
             EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
             EngineMode::Batched => self.batcher.claim(user_id, coupon_name).await,
@@ -138,10 +155,12 @@ impl ClaimEngine {
         if result.is_ok() {
             self.tell_live(coupon_name);
         }
-        result.map_err(|e| match e {
+        let result = result.map_err(|e| match e {
             ClaimError::Database(db) => ClaimError::classify(db),
             other => other,
-        })
+        });
+        crate::metrics::claim_answered(outcome(&result), started);
+        result
     }
 
     /// Live dashboards: marks the coupon dirty in the hub, nothing more. No I/O and no NOTIFY

@@ -18,7 +18,8 @@ use crate::config::Config;
 
 /// Opens the bounded request pool on `config.database_url`.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    connect_with(config, config.database_url.parse()?).await
+    let url = config.database_url.as_deref().unwrap_or_default();
+    connect_with(config, url.parse()?).await
 }
 
 /// Opens the bounded request pool with `options`, plus the session settings every request

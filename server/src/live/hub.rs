@@ -78,6 +78,11 @@ impl LiveHub {
         Arc::clone(&self.inner.streams).try_acquire_owned().ok()
     }
 
+    /// Streams open now in this process.
+    pub fn subscribers(&self) -> usize {
+        self.inner.settings.max_subscribers - self.inner.streams.available_permits()
+    }
+
     /// The settings the streams use.
     pub fn settings(&self) -> LiveSettings {
         self.inner.settings

@@ -1,7 +1,7 @@
 //! The real server binary as a separate process, so a test can `kill -9` it.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -22,14 +22,13 @@ impl ServerProcess {
     /// Starts `target/.../server` on a free port against `database_url` and waits for `/health`.
     pub async fn start(database_url: &str, engine: &str, log: &Path) -> Self {
         let port = free_port();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("server log");
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(&root)
+            .current_dir(std::env::temp_dir())
             .env("DATABASE_URL", database_url)
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             .env("CLAIM_ENGINE", engine)
@@ -38,7 +37,7 @@ impl ServerProcess {
                 "DB_ACQUIRE_TIMEOUT_MS",
                 ACQUIRE_TIMEOUT.as_millis().to_string(),
             )
-            .env("LEPTOS_CONFIG", root.join("Leptos.toml"))
+            .env("SITE_ROOT", Self::site_root())
             .env("LOG_LEVEL", "warn")
             .env("RATE_LIMITS", "false") // 24 clients on one address, on purpose
             .env_remove("RUST_LOG")
@@ -55,6 +54,14 @@ impl ServerProcess {
         };
         server.wait_healthy().await;
         server
+    }
+
+    /// The crash tier renders no page: a site with an empty `pkg/` lets the binary start
+    /// before `cargo leptos build` has run.
+    fn site_root() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("coupons-crash-site-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pkg")).expect("crash tier site dir");
+        dir
     }
 
     async fn wait_healthy(&self) {

@@ -1,0 +1,191 @@
+//! The OpenAPI 3.1 document of the JSON API, generated from the handlers' `#[utoipa::path]`
+//! attributes and the shared types' `ToSchema` derives: `api::routes` registers each handler
+//! once, for the router and for this document, so neither can list a route the other lacks.
+//! Served at `GET /api/openapi.json` and rendered by the admin UI's `/docs` page.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use app::api_types::ErrorBody;
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use utoipa::{
+    IntoResponses, Modify, OpenApi, ToSchema,
+    openapi::{
+        self, ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder,
+        schema::{ObjectBuilder, Type},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+
+/// The document's frame; the paths come from `api::routes`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Coupons API",
+        description = "Flash-sale coupons: shoppers' clients claim (public), admins create and \
+            run sales. Every error is `{\"error\": sentence, \"code\": stable_code}`. Admin calls \
+            take `Authorization: Bearer <ADMIN_TOKEN>` or the admin UI's session cookie; with no \
+            admin password set, the server is open and needs neither.",
+        license(name = "MIT")
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "claims", description = "Shoppers' clients: claim and read coupons (public)"),
+        (name = "admin", description = "Create and run sales, claimers, audit log (admin)"),
+        (name = "live", description = "Server-sent events of stock (admin)"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Name of the bearer-token scheme in the document.
+pub const BEARER: &str = "bearer";
+/// Name of the session-cookie scheme in the document.
+pub const SESSION: &str = "session";
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("ADMIN_TOKEN (defaults to ADMIN_PASSWORD)"))
+            .build();
+        components.add_security_scheme(BEARER, SecurityScheme::Http(bearer));
+        let cookie = ApiKeyValue::with_description(
+            crate::auth::session::COOKIE,
+            "The signed session cookie set by the admin sign-in form (POST /signin)",
+        );
+        components.add_security_scheme(SESSION, SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+    }
+}
+
+/// The document as served: JSON, built once at startup.
+#[derive(Clone)]
+pub struct ApiSpec(pub Arc<str>);
+
+impl ApiSpec {
+    pub fn new(doc: &openapi::OpenApi) -> anyhow::Result<Self> {
+        Ok(Self(doc.to_pretty_json()?.into()))
+    }
+}
+
+/// `GET /api/openapi.json`: this API's OpenAPI 3.1 document (public).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object), Busy)
+)]
+pub async fn document(State(spec): State<ApiSpec>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        spec.0.to_string(),
+    )
+        .into_response()
+}
+
+type Responses = BTreeMap<String, RefOr<openapi::response::Response>>;
+
+/// One error answer with the error JSON.
+fn error(status: &str, description: &str, retry_after: bool) -> (String, RefOr<openapi::Response>) {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content);
+    if retry_after {
+        let seconds = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0));
+        let header = HeaderBuilder::new()
+            .schema(seconds)
+            .description(Some("Seconds to wait before retrying"))
+            .build();
+        response = response.header("Retry-After", header);
+    }
+    (status.to_owned(), RefOr::T(response.build()))
+}
+
+/// Any route: `503` when the server is busy (`unavailable`: no database connection in time;
+/// `timeout`: no answer within REQUEST_TIMEOUT_MS), with `Retry-After`.
+pub struct Busy;
+
+impl IntoResponses for Busy {
+    fn responses() -> Responses {
+        [error(
+            "503",
+            "`unavailable` or `timeout`: retry after `Retry-After` seconds",
+            true,
+        )]
+        .into()
+    }
+}
+
+/// Admin routes: no or a wrong credential, and the lockout after too many wrong ones.
+pub struct AdminOnly;
+
+impl IntoResponses for AdminOnly {
+    fn responses() -> Responses {
+        [
+            error(
+                "401",
+                "`unauthorized`: sign in or send the bearer token",
+                false,
+            ),
+            error(
+                "429",
+                "`rate_limited`: too many wrong credentials from this address",
+                true,
+            ),
+        ]
+        .into()
+    }
+}
+
+/// Routes with a JSON body: malformed, too large, or not JSON.
+pub struct JsonBody;
+
+impl IntoResponses for JsonBody {
+    fn responses() -> Responses {
+        [
+            error(
+                "400",
+                "`invalid_request`: malformed JSON, a wrong field, or a broken rule",
+                false,
+            ),
+            error(
+                "413",
+                "`payload_too_large`: the body is over MAX_BODY_BYTES",
+                false,
+            ),
+            error(
+                "415",
+                "`unsupported_media_type`: the body is not `application/json`",
+                false,
+            ),
+        ]
+        .into()
+    }
+}
+
+/// Routes with a name or user id in the path or a query: `400` when one breaks the rules.
+pub struct BadInput;
+
+impl IntoResponses for BadInput {
+    fn responses() -> Responses {
+        [error(
+            "400",
+            "`invalid_request`: a path segment or query parameter breaks the rules",
+            false,
+        )]
+        .into()
+    }
+}

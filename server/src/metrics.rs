@@ -1,0 +1,178 @@
+//! Prometheus metrics (README "Operations"): the names, the process-wide recorder, the HTTP
+//! middleware and `GET /metrics`, which is an admin route (auth::policy).
+//!
+//! Counting costs the hot path a few atomic operations per claim: the `metrics` macros look a
+//! handle up in the recorder's registry and bump it. Gauges that only a scrape needs (the pool,
+//! SSE subscribers) are read when `/metrics` renders, not kept up to date on every change.
+
+use std::{sync::OnceLock, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use metrics::{SharedString, counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::state::AppState;
+
+/// Claims answered by the engine, by `outcome` (granted, already_claimed, sold_out, not_found,
+/// paused, not_started, ended, unavailable, outcome_unknown, error).
+pub const CLAIMS: &str = "coupons_claims_total";
+/// Seconds from a claim reaching the engine to its answer (durable when granted).
+pub const CLAIM_SECONDS: &str = "coupons_claim_duration_seconds";
+/// Claims settled in one database transaction by the batched engine.
+pub const BATCH_SIZE: &str = "coupons_claim_batch_size";
+/// Seconds a batch waits for the WAL flush that makes it durable.
+pub const BARRIER_SECONDS: &str = "coupons_claim_barrier_wait_seconds";
+/// HTTP answers by `method`, `route` (the router's pattern, "unmatched" otherwise) and `status`.
+pub const HTTP_REQUESTS: &str = "coupons_http_requests_total";
+/// Seconds to an HTTP answer's headers, by `method` and `route`.
+pub const HTTP_SECONDS: &str = "coupons_http_request_duration_seconds";
+/// Requests refused with `429`, by `limit` (claims_per_ip, claims_per_user, auth_failures).
+pub const RATE_LIMITED: &str = "coupons_rate_limited_total";
+/// Connections the pool holds, idle ones, and tasks waiting for one in the claim engine.
+pub const POOL_CONNECTIONS: &str = "coupons_db_pool_connections";
+pub const POOL_IDLE: &str = "coupons_db_pool_idle_connections";
+pub const POOL_WAITERS: &str = "coupons_db_pool_waiters";
+/// Open SSE streams in this process.
+pub const SSE_SUBSCRIBERS: &str = "coupons_sse_subscribers";
+
+/// Latency buckets, in seconds: 0.5 ms to 10 s.
+const SECONDS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+
+/// The recorder of this process, installed by the first app that asks (tests run several apps
+/// in one process; they share it). `None` when it could not be installed.
+pub fn recorder() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(BATCH_SIZE.into()), BATCH_BUCKETS)
+                })
+                .map(PrometheusBuilder::build_recorder);
+            match recorder {
+                Ok(recorder) => {
+                    let handle = recorder.handle();
+                    metrics::set_global_recorder(recorder).ok().map(|()| handle)
+                }
+                Err(error) => {
+                    tracing::error!(%error, "metrics recorder not installed");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// `GET /metrics`: the Prometheus text exposition; `404` when metrics are off (METRICS=false).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics (text exposition format)",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Counters, gauges and histograms", content_type = "text/plain", body = String),
+        (status = 404, description = "`not_found`: metrics are off (METRICS=false)", body = app::api_types::ErrorBody),
+        crate::api::spec::AdminOnly
+    )
+)]
+pub async fn render(State(state): State<AppState>) -> Response {
+    let Some(handle) = &state.metrics else {
+        return crate::api::ApiError::RouteNotFound.into_response();
+    };
+    gauge!(POOL_CONNECTIONS).set(f64::from(state.pool.size()));
+    gauge!(POOL_IDLE).set(state.pool.num_idle() as f64);
+    gauge!(SSE_SUBSCRIBERS).set(state.live.subscribers() as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
+
+/// Counts every HTTP answer by route pattern and status, and times it. Unmatched paths share one
+/// label, so a scanner cannot grow the label set.
+pub async fn track_http(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = method_label(request.method());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = status_label(response.status());
+    histogram!(HTTP_SECONDS, "method" => method, "route" => route.clone())
+        .record(started.elapsed().as_secs_f64());
+    counter!(HTTP_REQUESTS, "method" => method, "route" => route, "status" => status).increment(1);
+    response
+}
+
+/// A refusal with `429` by the named limit.
+pub fn rate_limited(limit: &'static str) {
+    counter!(RATE_LIMITED, "limit" => limit).increment(1);
+}
+
+/// One claim answered with `outcome` after `started`.
+pub fn claim_answered(outcome: &'static str, started: Instant) {
+    counter!(CLAIMS, "outcome" => outcome).increment(1);
+    histogram!(CLAIM_SECONDS).record(started.elapsed().as_secs_f64());
+}
+
+/// One batch of `size` claims settled; its barrier took from `barrier_started` to now.
+pub fn batch_settled(size: usize, barrier_started: Instant) {
+    histogram!(BATCH_SIZE).record(size as f64);
+    histogram!(BARRIER_SECONDS).record(barrier_started.elapsed().as_secs_f64());
+}
+
+/// Counts a task waiting for a pooled connection for as long as the guard lives.
+pub struct PoolWait;
+
+impl PoolWait {
+    pub fn start() -> Self {
+        gauge!(POOL_WAITERS).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for PoolWait {
+    fn drop(&mut self) {
+        gauge!(POOL_WAITERS).decrement(1.0);
+    }
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn status_label(status: StatusCode) -> SharedString {
+    macro_rules! labels {
+        ($($code:literal),*) => {
+            match status.as_u16() {
+                $($code => SharedString::const_str(stringify!($code)),)*
+                other => SharedString::from(other.to_string()),
+            }
+        };
+    }
+    // The codes this server answers with, without an allocation per request.
+    labels!(
+        200, 201, 204, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503
+    )
+}

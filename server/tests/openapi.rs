@@ -1,0 +1,140 @@
+//! The OpenAPI document against the running router: the same routes, the same methods, the
+//! same auth rule. Schemathesis (make test) then checks the answers against it.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::http::Method;
+use serde_json::Value;
+use server::auth::policy;
+use sqlx::PgPool;
+
+const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "DELETE", "PUT"];
+
+/// The routes a program calls: the JSON API and the operations routes. Pages, server
+/// functions, sign-in forms and static files are the UI's, not the API's.
+fn is_api_route(pattern: &str) -> bool {
+    (pattern.starts_with("/api/") && !pattern.contains("{*"))
+        || ["/health", "/health/ready", "/metrics"].contains(&pattern)
+}
+
+/// A path for the pattern, with every parameter filled.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .replace("{name}", "probe-coupon")
+        .replace("{user_id}", "probe-user")
+}
+
+async fn document(app: &common::TestApp) -> Value {
+    let response = app
+        .http
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    response.json().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_document_lists_exactly_the_routes_of_the_router(pool: PgPool) {
+    let app = common::spawn(&pool).await;
+    let doc = document(&app).await;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let in_doc: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let in_router: BTreeSet<String> = app
+        .routes
+        .iter()
+        .filter(|p| is_api_route(p))
+        .cloned()
+        .collect();
+    assert_eq!(
+        in_router.difference(&in_doc).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "routes missing from the document"
+    );
+    assert_eq!(
+        in_doc.difference(&in_router).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "documented paths the router does not serve"
+    );
+
+    // Each path answers exactly the documented methods: any other gets 405.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let url = format!("{}{}", app.base, concrete(path));
+        for method in METHODS {
+            let documented = item.get(method.to_lowercase()).is_some();
+            if documented {
+                continue; // answered by the handler; schemathesis checks those answers
+            }
+            let status = app
+                .http
+                .request(method.parse().unwrap(), &url)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(
+                status, 405,
+                "{method} {path} is not documented but answered {status}"
+            );
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_operation_states_its_auth_answers_and_errors(pool: PgPool) {
+    let app = common::spawn_with(&pool, |c| c.admin_password = Some("doc-pass".into())).await;
+    // Public, even when the server has an admin password.
+    let doc = document(&app).await;
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "coupons_admin");
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let name = format!("{method} {path}");
+            let public = policy::is_public(&method.to_uppercase().parse::<Method>().unwrap(), path);
+            let security = op["security"].as_array().expect(&name);
+            let admin_schemes: BTreeSet<String> = security
+                .iter()
+                .flat_map(|s| s.as_object().unwrap().keys().cloned())
+                .collect();
+            if public {
+                assert_eq!(security, &vec![serde_json::json!({})], "{name} is public");
+            } else {
+                let expected: BTreeSet<String> = ["bearer", "session"].map(String::from).into();
+                assert_eq!(admin_schemes, expected, "{name} is an admin route");
+                assert!(op["responses"].get("401").is_some(), "{name} lacks 401");
+            }
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{name} has no 2xx"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/ErrorBody", "{name} {status}");
+                }
+            }
+            assert!(op["summary"].is_string(), "{name} has no summary");
+        }
+    }
+    assert!(operations >= 16, "{operations} operations");
+    // The claim documents its every refusal.
+    let claim = &doc["paths"]["/api/coupons/claim"]["post"]["responses"];
+    for status in [
+        "200", "400", "404", "409", "413", "415", "422", "429", "503",
+    ] {
+        assert!(claim.get(status).is_some(), "claim lacks {status}");
+    }
+}
