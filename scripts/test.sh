@@ -4,7 +4,8 @@
 #   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
 #      -- the attack and engine tests once per claim engine mode
 #   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes)
-#   4. Playwright in real Chromium against the real server built by cargo-leptos
+#   4. the API contract: schemathesis against the built binary started from another directory
+#   5. Playwright in real Chromium against the real server built by cargo-leptos
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -38,7 +39,7 @@ CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
-  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload \
+  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload --test metrics \
     --test sale_races --test sale_lifecycle --test idempotency --test live_sale --test admin_sale
 done
 
@@ -49,6 +50,11 @@ cargo test -p server --test crash -- --test-threads=1 --nocapture
 
 log "cargo leptos build (server + hydrated UI + tailwind CSS)"
 cargo leptos build
+
+log "the API contract: the binary from another directory, fuzzed by schemathesis (OpenAPI document)"
+contract_db="${DATABASE_URL%/*}/contract"
+psql -q "$DATABASE_URL" -c "CREATE DATABASE contract" >/dev/null
+scripts/contract.sh "$contract_db"
 
 log "Playwright end-to-end tests (Chromium)"
 e2e_db="${DATABASE_URL%/*}/e2e"

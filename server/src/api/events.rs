@@ -12,7 +12,7 @@ use app::api_types::ErrorBody;
 use super::{
     ApiError,
     extract::ApiPath,
-    spec::{AdminOnly, BadInput},
+    spec::{AdminOnly, BadInput, ServerSentEvent},
 };
 use crate::{
     db,
@@ -31,7 +31,7 @@ const BOARD_LIMIT: i64 = 500;
     security(("bearer" = []), ("session" = [])),
     params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
     responses(
-        (status = 200, description = "Event `snapshot` (the coupon's state now), then `stock` (its state: name, amount, remaining_amount, claimed, version, paused, starts_at, ends_at, now), `claims` (new claimers) and `sold_out`; ids are versions, `Last-Event-ID` resumes", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Event `snapshot` (the coupon's state now), then `stock` (its state: name, amount, remaining_amount, claimed, version, paused, starts_at, ends_at, now), `claims` (new claimers) and `sold_out`; ids are versions, `Last-Event-ID` resumes", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -63,7 +63,7 @@ pub async fn coupon(
     summary = "Live stock of every coupon, the newest 500 (server-sent events)",
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, description = "Event `snapshot` with every coupon's state, then `stock`, `claims` and `sold_out` as they change", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Event `snapshot` with every coupon's state, then `stock`, `claims` and `sold_out` as they change", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         AdminOnly

@@ -65,6 +65,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// One server-sent event of the live streams (`text/event-stream`): `data` is the JSON of the
+/// event's type (see the README's "Live dashboard").
+#[derive(ToSchema)]
+pub struct ServerSentEvent {
+    /// `snapshot`, `stock`, `claims` or `sold_out`.
+    pub event: String,
+    /// The coupon state's version; send it back as `Last-Event-ID` to resume.
+    pub id: Option<String>,
+    pub data: String,
+}
+
 /// The document as served: JSON, built once at startup.
 #[derive(Clone)]
 pub struct ApiSpec(pub Arc<str>);

@@ -28,6 +28,11 @@ pub async fn require_admin(
         return AuthError::AmbiguousPath(why).into_response();
     }
     let method = request.method().clone();
+    // No route serves another method: 405 for everyone, before any credential is judged (so an
+    // odd method neither reaches a handler nor turns into a sign-in redirect).
+    if !SERVED_METHODS.contains(&method) {
+        return crate::api::ApiError::MethodNotAllowed.into_response();
+    }
     if !is_safe(&method) && is_cross_site(request.headers()) {
         return AuthError::CrossSite.into_response();
     }
@@ -68,6 +73,15 @@ pub async fn require_admin(
     }
     next.run(request).await
 }
+
+/// Every method some route of this server answers.
+const SERVED_METHODS: [Method; 5] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PATCH,
+    Method::DELETE,
+];
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
