@@ -92,6 +92,8 @@ pub async fn render(State(state): State<AppState>) -> Response {
     gauge!(POOL_CONNECTIONS).set(f64::from(state.pool.size()));
     gauge!(POOL_IDLE).set(state.pool.num_idle() as f64);
     gauge!(SSE_SUBSCRIBERS).set(state.live.subscribers() as f64);
+    // Registered even where no batch ever waited (e.g. the per-request engine): shown as 0.
+    gauge!(POOL_WAITERS).increment(0.0);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle.render(),
