@@ -14,6 +14,9 @@
 # target/baseline: never into target/ itself, where cargo would take the baseline's workspace
 # crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, right after this tree's, on a database of its own:
 # a before/after comparison from one run ("mode@revision" rows).
+# BENCH_VARIANT="NAME=value ..." runs the hot runs a second time with this tree's server started
+# with those settings added ("mode+NAME=value" rows), on a database of its own, e.g. BENCH_VARIANT=METRICS=false for what
+# counting costs. Both comparisons end with a ratio table against the plain rows of the same run.
 # BENCH_PROFILE=1 also records a system-wide perf profile of each hot run and prints where the
 # CPU time goes (by process, then the server's hottest functions). `make bench-profile` does that
 # for the batched engine at 256 connections.
@@ -59,12 +62,15 @@ psql -q "$base" -c "CREATE DATABASE bench"
 db="${base%/*}/bench"
 psql -q "$base" -c "CREATE DATABASE bench_baseline"
 db_baseline="${base%/*}/bench_baseline"
+psql -q "$base" -c "CREATE DATABASE bench_variant"
+db_variant="${base%/*}/bench_variant"
 port=$(scripts/free-port.sh)
 url="http://127.0.0.1:$port"
 results="$work/results.tsv"
 
-start_server() { # mode [binary database]
-  DATABASE_URL=${3:-$db} LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
+start_server() { # mode [binary database extra-settings]
+  # shellcheck disable=SC2086 # the extra settings are NAME=value words
+  env ${4:-} DATABASE_URL=${3:-$db} LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
     "${2:-target/release/server}" >"$work/server-$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
@@ -80,7 +86,25 @@ create() { # name amount
     -d "{\"name\":\"$1\",\"amount\":$2}"
 }
 
-# Runs wrk while sampling the server's RSS; appends one row to the results.
+# CPU time used so far, in clock ticks: by the server, and by the whole PostgreSQL cluster (the
+# postmaster, its live processes, and those it has reaped). /proc/PID/stat after "(comm) ":
+# utime is the 12th field, stime the 13th, cutime and cstime the 14th and 15th.
+server_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"; }
+pg_ticks() {
+  local postmaster children
+  postmaster=$(head -1 "$work/pg/data/postmaster.pid")
+  children=$(cat /proc/"$postmaster"/task/*/children)
+  {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$postmaster/stat"
+    for child in $children; do
+      awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null || true
+    done
+  } | awk '{ sum += $1 } END { print sum }'
+}
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+# Runs wrk while sampling the server's RSS and counting the CPU time of the server and of
+# PostgreSQL; appends one row to the results.
 run() { # mode label coupon conns seconds script
   local mode=$1 label=$2 coupon=$3 conns=$4 secs=$5 script=$6 peak=0 out
   (while kill -0 "$server_pid" 2>/dev/null; do
@@ -92,8 +116,11 @@ run() { # mode label coupon conns seconds script
     perf record -a -g -F 499 -o "$work/perf-$mode-$conns.data" -- sleep "$secs" >/dev/null 2>&1 &
     perf_pid=$!
   fi
+  local server0 pg0
+  server0=$(server_ticks) pg0=$(pg_ticks)
   out=$(BENCH_COUPON=$coupon BENCH_RUN="$label-$conns" wrk -t"$threads" -c"$conns" -d"${secs}s" \
         --timeout 10s -s "scripts/bench/$script" "$url" | grep '^RESULT')
+  out="$out server_cpu_us=$(( ($(server_ticks) - server0) * tick_us )) pg_cpu_us=$(( ($(pg_ticks) - pg0) * tick_us ))"
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   peak=$(sort -n "$work/rss" | tail -1)
   if [ -n "$perf_pid" ]; then
@@ -109,6 +136,18 @@ run() { # mode label coupon conns seconds script
   log "$mode $label c=$conns: $out rss_kb=${peak:-0}"
 }
 
+# One hot run per connection count on a server of its own: row label, coupon prefix, then
+# start_server's arguments.
+hot_runs() { # label prefix mode binary database [extra-settings]
+  start_server "$3" "$4" "$5" "${6:-}"
+  for c in $connections; do
+    create "$2-$c" 2000000000
+    run "$1" hot "$2-$c" "$c" "$seconds" claim.lua
+  done
+  stop_server
+}
+
+variant=${BENCH_VARIANT:-}
 for mode in $modes; do
   log "mode $mode"
   start_server "$mode"
@@ -124,13 +163,11 @@ for mode in $modes; do
   stop_server
   if [ -n "$baseline" ]; then
     log "mode $mode at $baseline"
-    start_server "$mode" "$work/server-baseline" "$db_baseline"
-    for c in $connections; do
-      coupon="BASE-HOT-$mode-$c"
-      create "$coupon" 2000000000
-      run "$mode@$baseline" hot "$coupon" "$c" "$seconds" claim.lua
-    done
-    stop_server
+    hot_runs "$mode@$baseline" "BASE-HOT-$mode" "$mode" "$work/server-baseline" "$db_baseline"
+  fi
+  if [ -n "$variant" ]; then
+    log "mode $mode with $variant"
+    hot_runs "$mode+${variant// /+}" "VAR-HOT-$mode" "$mode" target/release/server "$db_variant" "$variant"
   fi
 done
 
@@ -151,8 +188,8 @@ fi
 
 echo
 echo "PostgreSQL durability: $durability"
-printf '%-18s %-19s %6s %10s %10s %9s %9s %9s %8s %8s\n' \
-  mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB"
+printf '%-24s %-19s %6s %10s %10s %9s %9s %9s %8s %8s %10s %10s\n' \
+  mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB" "server µs" "pg µs"
 while IFS=$'\t' read -r mode label coupon conns rss result; do
   declare -A r=()
   for kv in ${result#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
@@ -160,20 +197,36 @@ while IFS=$'\t' read -r mode label coupon conns rss result; do
   awk -v m="$mode" -v l="$label" -v c="$conns" -v ok="${r[ok]}" -v n="${r[requests]}" -v s="$secs" \
       -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v p999="${r[p999_us]}" \
       -v e=$(( ${r[other]} + ${r[socket_errors]} )) -v rss="$rss" \
-      'BEGIN { printf "%-18s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f\n",
-               m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024 }'
+      -v srv="${r[server_cpu_us]}" -v pg="${r[pg_cpu_us]}" \
+      'BEGIN { okd = ok > 0 ? ok : 1
+               printf "%-24s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f %10.1f %10.1f\n",
+               m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024,
+               srv / okd, pg / okd }'
   echo -e "$coupon\t${r[ok]}" >>"$work/oks.tsv"
+  [ "$label" = hot ] && awk -v m="$mode" -v c="$conns" -v ok="${r[ok]}" -v s="$secs" -v srv="${r[server_cpu_us]}" \
+    'BEGIN { printf "%s\t%s\t%.0f\t%.1f\n", m, c, ok / s, srv / (ok > 0 ? ok : 1) }' >>"$work/hot.tsv"
   unset r
 done <"$results"
-echo "(ok/s: successful claims per second, or successful GETs for the read run; errors: non-2xx/409 answers plus socket errors)"
+echo "(ok/s: successful claims per second, or successful GETs for the read run; errors: non-2xx/409 answers plus socket errors;"
+echo " server µs, pg µs: CPU time of the server process and of the whole PostgreSQL cluster over the run, per ok)"
+if [ -n "$baseline$variant" ]; then
+  echo
+  echo "hot runs against the plain rows of this run: ok/s, and server CPU µs per claim"
+  awk -F'\t' '{ ok[$1 "\t" $2] = $3; cpu[$1 "\t" $2] = $4; if ($1 ~ /[@+]/) other[NR] = $1 "\t" $2 }
+    END { for (i in other) { split(other[i], k, "\t"); base = k[1]; sub(/[@+].*/, "", base)
+            b = base "\t" k[2]; o = other[i]
+            printf "%-36s c=%-4s ok/s %7.0f vs %7.0f (ratio %.3f)  server µs %6.1f vs %6.1f (ratio %.3f)\n",
+                   k[1], k[2], ok[o], ok[b], ok[o] / ok[b], cpu[o], cpu[b], cpu[o] / cpu[b] } }' "$work/hot.tsv" | sort
+fi
 
 echo
 log "verifying invariants from the database"
 violations=0
 while IFS=$'\t' read -r coupon oks; do
-  [[ $coupon == HOT-* || $coupon == STORM-* || $coupon == BASE-HOT-* ]] || continue
+  [[ $coupon == *HOT-* || $coupon == STORM-* ]] || continue
   coupon_db=$db
   [[ $coupon == BASE-* ]] && coupon_db=$db_baseline
+  [[ $coupon == VAR-* ]] && coupon_db=$db_variant
   row=$(psql -tA -F' ' "$coupon_db" -v c="$coupon" <<'SQL'
 SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
 FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name
@@ -189,7 +242,7 @@ SQL
   if [[ $coupon == STORM-* ]]; then ((claims == 1000)) || problems+=("storm sold $claims of 1000"); fi
   # Every 200 is a committed row. Rows may exceed 200s by the claims in flight when wrk stopped
   # (at most one per connection): those committed, but wrk no longer counted their answers.
-  if [[ $coupon == HOT-* || $coupon == BASE-HOT-* ]]; then
+  if [[ $coupon == *HOT-* ]]; then
     ((oks <= claims)) || problems+=("more 200s ($oks) than committed rows ($claims)")
     note="200s=$oks in_flight_at_stop=$((claims - oks))"
   else

@@ -76,6 +76,7 @@ pub fn recorder() -> Option<PrometheusHandle> {
 #[utoipa::path(
     get,
     path = "/metrics",
+    operation_id = "metrics",
     tag = "operations",
     summary = "Prometheus metrics (text exposition format)",
     security(("bearer" = []), ("session" = [])),

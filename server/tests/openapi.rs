@@ -138,3 +138,60 @@ async fn every_operation_states_its_auth_answers_and_errors(pool: PgPool) {
         assert!(claim.get(status).is_some(), "claim lacks {status}");
     }
 }
+
+/// Every operation has its own id, and every link (what schemathesis's stateful phase follows)
+/// names an operation that exists, with parameters that operation declares.
+#[sqlx::test(migrations = "../migrations")]
+async fn links_lead_from_a_new_coupon_to_its_claim_and_back(pool: PgPool) {
+    let app = common::spawn(&pool).await;
+    let doc = document(&app).await;
+    let mut operations = std::collections::BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"]
+                .as_str()
+                .expect("every operation has an id");
+            assert!(operations.insert(id.to_owned(), op).is_none(), "{id} twice");
+        }
+    }
+    let mut links = Vec::new();
+    for (id, op) in &operations {
+        for response in op["responses"].as_object().unwrap().values() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str().unwrap();
+                let declared: BTreeSet<&str> = operations
+                    .get(target)
+                    .unwrap_or_else(|| panic!("{id} links {name} to unknown {target}"))["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect();
+                for parameter in link["parameters"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.0)
+                {
+                    assert!(
+                        declared.contains(parameter.as_str()),
+                        "{id} {name}: {parameter}"
+                    );
+                }
+                links.push(format!("{id}->{target}"));
+            }
+        }
+    }
+    for expected in [
+        "create_coupon->claim_coupon",
+        "create_coupon->get_coupon",
+        "claim_coupon->release_claim",
+    ] {
+        assert!(
+            links.iter().any(|l| l == expected),
+            "{expected} in {links:?}"
+        );
+    }
+    let create = &operations["create_coupon"]["responses"]["201"]["links"]["ClaimIt"];
+    assert_eq!(create["requestBody"]["coupon_name"], "$response.body#/name");
+}

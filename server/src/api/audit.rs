@@ -16,6 +16,7 @@ use crate::db;
 #[utoipa::path(
     get,
     path = "/audit",
+    operation_id = "list_audit",
     tag = "admin",
     summary = "The audit log of admin actions, oldest first",
     security(("bearer" = []), ("session" = [])),

@@ -35,6 +35,7 @@ const CSV_CHUNKS_IN_FLIGHT: usize = 4;
 #[utoipa::path(
     get,
     path = "/coupons/{name}/claims",
+    operation_id = "list_claims",
     tag = "admin",
     summary = "A page of a coupon's claimers, in claim order",
     security(("bearer" = []), ("session" = [])),
@@ -61,6 +62,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/coupons/{name}/claims.csv",
+    operation_id = "claims_csv",
     tag = "admin",
     summary = "Every claimer as CSV (user_id,claimed_at), streamed",
     security(("bearer" = []), ("session" = [])),

@@ -32,13 +32,26 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 #[utoipa::path(
     post,
     path = "/coupons",
+    operation_id = "create_coupon",
     tag = "admin",
     summary = "Create a coupon",
     security(("bearer" = []), ("session" = [])),
     request_body = NewCoupon,
     responses(
         (status = 201, description = "Created; `Location` names the coupon", body = Coupon,
-            headers(("Location" = String, description = "/api/coupons/{name}, percent-encoded"))),
+            headers(("Location" = String, description = "/api/coupons/{name}, percent-encoded")),
+            links(
+                ("ClaimIt" = (operation_id = "claim_coupon",
+                    request_body = json!({"coupon_name": "$response.body#/name"}),
+                    description = "Claim a unit of the new coupon (any `user_id`)")),
+                ("ReadIt" = (operation_id = "get_coupon",
+                    parameters(("name" = "$response.body#/name")),
+                    description = "The coupon `Location` names")),
+                ("ChangeIt" = (operation_id = "patch_coupon",
+                    parameters(("name" = "$response.body#/name")))),
+                ("ItsClaims" = (operation_id = "list_claims",
+                    parameters(("name" = "$response.body#/name"))))
+            )),
         (status = 409, description = "`coupon_exists`", body = ErrorBody),
         JsonBody, AdminOnly, Busy
     )
@@ -71,6 +84,7 @@ pub async fn create(
 #[utoipa::path(
     patch,
     path = "/coupons/{name}",
+    operation_id = "patch_coupon",
     tag = "admin",
     summary = "Change a sale: stock, pause, window",
     security(("bearer" = []), ("session" = [])),
@@ -101,6 +115,7 @@ pub async fn patch(
 #[utoipa::path(
     patch,
     path = "/coupons/claim",
+    operation_id = "patch_coupon_named_claim",
     tag = "admin",
     summary = "Change the sale of the coupon named `claim`",
     security(("bearer" = []), ("session" = [])),
@@ -130,6 +145,7 @@ pub async fn patch_named_claim(
 #[utoipa::path(
     delete,
     path = "/coupons/{name}/claims/{user_id}",
+    operation_id = "release_claim",
     tag = "admin",
     summary = "Release a claim: the unit goes back to the stock",
     security(("bearer" = []), ("session" = [])),
@@ -156,6 +172,7 @@ pub async fn release(
 #[utoipa::path(
     post,
     path = "/coupons/claim",
+    operation_id = "claim_coupon",
     tag = "claims",
     summary = "Claim one unit of a coupon for a user",
     description = "A `200` is durable: the claim is on disk before the answer. A user holds a \
@@ -164,7 +181,18 @@ pub async fn release(
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; retries with the same key and body get the first answer")),
     request_body = ClaimRequest,
     responses(
-        (status = 200, description = "Claimed", body = ClaimReceipt),
+        (status = 200, description = "Claimed", body = ClaimReceipt,
+            links(
+                ("ReleaseIt" = (operation_id = "release_claim",
+                    parameters(("name" = "$request.body#/coupon_name"), ("user_id" = "$request.body#/user_id")),
+                    description = "Give the unit back (admin)")),
+                ("ClaimAgain" = (operation_id = "claim_coupon",
+                    request_body = "$request.body",
+                    description = "The same claim again: `already_claimed`")),
+                ("ReadIt" = (operation_id = "get_coupon",
+                    parameters(("name" = "$request.body#/coupon_name")),
+                    description = "The coupon, now with this claimer"))
+            )),
         (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: the key came with another body", body = ErrorBody),
@@ -215,6 +243,7 @@ async fn claim_now(engine: ClaimEngine, limits: RateLimits, body: ClaimRequest) 
 #[utoipa::path(
     get,
     path = "/coupons/{name}",
+    operation_id = "get_coupon",
     tag = "claims",
     summary = "Read a coupon with its claimers in claim order",
     security(()),
@@ -236,6 +265,7 @@ pub async fn get(
 #[utoipa::path(
     get,
     path = "/coupons/claim",
+    operation_id = "get_coupon_named_claim",
     tag = "claims",
     summary = "Read the coupon named `claim`",
     security(()),

@@ -26,6 +26,7 @@ const BOARD_LIMIT: i64 = 500;
 #[utoipa::path(
     get,
     path = "/coupons/{name}/events",
+    operation_id = "coupon_events",
     tag = "live",
     summary = "Live stock of one coupon (server-sent events)",
     security(("bearer" = []), ("session" = [])),
@@ -59,6 +60,7 @@ pub async fn coupon(
 #[utoipa::path(
     get,
     path = "/events",
+    operation_id = "all_events",
     tag = "live",
     summary = "Live stock of every coupon, the newest 500 (server-sent events)",
     security(("bearer" = []), ("session" = [])),

@@ -71,6 +71,7 @@ pub fn operations(api: Document) -> (Router<AppState>, Document) {
 #[utoipa::path(
     get,
     path = "/health",
+    operation_id = "health",
     tag = "operations",
     summary = "Liveness: the process serves",
     security(()),
@@ -85,6 +86,7 @@ pub async fn health() -> Json<Value> {
 #[utoipa::path(
     get,
     path = "/health/ready",
+    operation_id = "ready",
     tag = "operations",
     summary = "Readiness: the database answers",
     security(()),

@@ -90,6 +90,7 @@ impl ApiSpec {
 #[utoipa::path(
     get,
     path = "/openapi.json",
+    operation_id = "openapi_document",
     tag = "operations",
     security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object), Busy)
@@ -117,7 +118,7 @@ fn error(status: &str, description: &str, retry_after: bool) -> (String, RefOr<o
             .schema_type(Type::Integer)
             .minimum(Some(0));
         let header = HeaderBuilder::new()
-            .schema(seconds)
+            .schema(Some(seconds))
             .description(Some("Seconds to wait before retrying"))
             .build();
         response = response.header("Retry-After", header);
