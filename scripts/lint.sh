@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Formatting and clippy (warnings are errors) for the server build and the browser build.
+# Formatting, clippy (warnings are errors) for the server build and the browser build, and the
+# docs (broken intra-doc links and other rustdoc warnings are errors, so comments naming code
+# cannot drift from it silently).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -8,3 +10,4 @@ cargo fmt --all -- --check
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+RUSTDOCFLAGS="-D warnings -A rustdoc::private-intra-doc-links" cargo doc --no-deps -p server -p app --document-private-items

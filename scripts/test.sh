@@ -31,16 +31,18 @@ log "cargo test -p app --features ssr"
 cargo test -p app --features ssr
 
 log "cargo test -p server (claim engine: batched, the default)"
-# One test at a time within each test binary: several apps rendering Leptos pages at once in one
-# process were seen to leave a render unfinished (about 1 run in 15; never with one app per
-# process, as in production). Each test still fires its own concurrent attacks.
+# The integration tests are one binary (tests/api/), plus tests/metrics.rs and the crash tier
+# (tests/crash/, below), which need a process of their own. One test at a time: many tests fire
+# thousands of concurrent claims or measure timeouts, and 2 cores shared by two such tests would
+# make their clocks lie.
 CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_
 
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   log "attack, engine and contract tests again with CLAIM_ENGINE=$mode"
-  CLAIM_ENGINE=$mode cargo test -p server --test attacks --test engine --test api_contract --test overload --test metrics \
-    --test sale_races --test sale_lifecycle --test idempotency --test live_sale --test admin_sale
+  CLAIM_ENGINE=$mode cargo test -p server --test api -- attacks:: engine:: api_contract:: overload:: \
+    sale_races:: sale_lifecycle:: idempotency:: live_sale:: admin_sale::
+  CLAIM_ENGINE=$mode cargo test -p server --test metrics
 done
 
 log "crash tier: durable PostgreSQL crashed, restarted and the server killed under load"

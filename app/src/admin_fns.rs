@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin_types::{AdminStatus, ClaimersPage, CouponPage};
 use crate::api_types::CouponSummary;
+#[cfg(feature = "ssr")]
+use crate::errors::answer;
+use crate::errors::{HttpStatus, LoadError, decoded_or};
 
 /// Why the "New coupon" form was refused, by field, so the page shows each message next to it.
 /// Travels to the page as JSON, also in the URL when the form was posted without JavaScript.
@@ -21,25 +24,50 @@ pub enum CreateCouponError {
     /// The request itself was malformed (not sent by this form).
     #[error("the form was incomplete")]
     BadRequest,
+    /// The database is busy.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Failed(String),
+}
+
+impl HttpStatus for CreateCouponError {
+    fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } | Self::BadRequest => 400,
+            Self::NameTaken => 409,
+            Self::Busy(_) => 503,
+            Self::Failed(_) => 500,
+        }
+    }
+}
+
+impl From<LoadError> for CreateCouponError {
+    fn from(error: LoadError) -> Self {
+        match error {
+            LoadError::BadRequest(_) => Self::BadRequest,
+            LoadError::Busy(s) => Self::Busy(s),
+            LoadError::Failed(s) => Self::Failed(s),
+        }
+    }
 }
 
 impl FromServerFnError for CreateCouponError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => Self::BadRequest,
-            // Transport failures: a sentence for people, without internals.
-            _ => Self::Failed("The coupon could not be created. Try again in a moment.".to_owned()),
-        }
+        // Transport failures: a sentence for people, without internals.
+        decoded_or(
+            value,
+            |_| Self::BadRequest,
+            || Self::Failed("The coupon could not be created. Try again in a moment.".to_owned()),
+        )
     }
 }
 
 /// Who is looking: set on the request by the server's admin guard.
 #[server(prefix = "/rpc", endpoint = "admin_status")]
-pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
+pub async fn get_admin_status() -> Result<AdminStatus, LoadError> {
     let parts = use_context::<http::request::Parts>();
     Ok(parts
         .and_then(|p| p.extensions.get::<AdminStatus>().copied())
@@ -48,33 +76,35 @@ pub async fn get_admin_status() -> Result<AdminStatus, ServerFnError> {
 
 /// Page `page` (1-based) of the coupons, newest first.
 #[server(prefix = "/rpc", endpoint = "coupon_page")]
-pub async fn load_coupon_page(page: u32) -> Result<CouponPage, ServerFnError> {
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    backend.coupon_page(page).await.map_err(ServerFnError::new)
+pub async fn load_coupon_page(page: u32) -> Result<CouponPage, LoadError> {
+    answer(async { Ok::<_, LoadError>(crate::backend::admitted()?.coupon_page(page).await?) }.await)
 }
 
 /// Creates a coupon from the form's text fields, by the same rules as `POST /api/coupons`.
 #[server(prefix = "/rpc", endpoint = "create_coupon")]
 pub async fn create_coupon(name: String, amount: String) -> Result<String, CreateCouponError> {
     use crate::backend::Created;
-    let amount = ssr::checked(&name, &amount)?;
-    let backend = crate::backend::admitted().map_err(CreateCouponError::Failed)?;
-    match backend
-        .create_coupon(&crate::backend::actor(), &name, amount)
-        .await
-    {
-        Ok(Created::Coupon(c)) => Ok(c.name),
-        Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
-        Err(e) => Err(CreateCouponError::Failed(e)),
-    }
+    let created = async {
+        let amount = ssr::checked(&name, &amount)?;
+        let backend = crate::backend::admitted()?;
+        let actor = crate::backend::actor();
+        match backend.create_coupon(&actor, &name, amount).await {
+            Ok(Created::Coupon(c)) => Ok(c.name),
+            Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
+            Err(failure) => Err(LoadError::from(failure).into()),
+        }
+    };
+    answer(created.await)
 }
 
 /// The coupon named `name`, if any.
 #[server(prefix = "/rpc", endpoint = "find_coupon")]
-pub async fn find_coupon(name: String) -> Result<Option<CouponSummary>, ServerFnError> {
-    crate::backend::lookup(&name)?;
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    backend.find_coupon(&name).await.map_err(ServerFnError::new)
+pub async fn find_coupon(name: String) -> Result<Option<CouponSummary>, LoadError> {
+    let found = async {
+        crate::backend::lookup(&name)?;
+        Ok::<_, LoadError>(crate::backend::admitted()?.find_coupon(&name).await?)
+    };
+    answer(found.await)
 }
 
 /// A page of claimers of `name` (50), after cursor `after`, optionally by user id prefix.
@@ -83,21 +113,19 @@ pub async fn load_claimers(
     name: String,
     after: Option<i64>,
     prefix: Option<String>,
-) -> Result<ClaimersPage, ServerFnError> {
+) -> Result<ClaimersPage, LoadError> {
     let query = crate::admin_types::ClaimersQuery {
         after,
         limit: Some(crate::admin_types::DEFAULT_CLAIMERS_LIMIT),
         prefix,
     };
-    crate::backend::lookup(&name)?;
-    let (after, limit, prefix) = query
-        .checked()
-        .map_err(|e| -> ServerFnError { ServerFnError::Args(e) })?;
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    backend
-        .claimers(&name, after, limit, prefix)
-        .await
-        .map_err(ServerFnError::new)
+    let page = async {
+        crate::backend::lookup(&name)?;
+        let (after, limit, prefix) = query.checked().map_err(LoadError::BadRequest)?;
+        let backend = crate::backend::admitted()?;
+        Ok::<_, LoadError>(backend.claimers(&name, after, limit, prefix).await?)
+    };
+    answer(page.await)
 }
 
 #[cfg(feature = "ssr")]

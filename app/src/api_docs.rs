@@ -199,11 +199,15 @@ impl SchemaDoc {
 
 /// The API's documentation, read from the server's OpenAPI document (admin).
 #[server(prefix = "/rpc", endpoint = "api_docs")]
-pub async fn load_api_docs() -> Result<ApiDocs, ServerFnError> {
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    let doc: Value = serde_json::from_str(&backend.api_document())
-        .map_err(|e| ServerFnError::new(format!("unreadable API document: {e}")))?;
-    Ok(ApiDocs::from_document(&doc))
+pub async fn load_api_docs() -> Result<ApiDocs, crate::errors::LoadError> {
+    use crate::errors::{LoadError, answer};
+    let docs = async {
+        let backend = crate::backend::admitted()?;
+        let doc: Value = serde_json::from_str(&backend.api_document())
+            .map_err(|e| LoadError::Failed(format!("unreadable API document: {e}")))?;
+        Ok(ApiDocs::from_document(&doc))
+    };
+    answer(docs.await)
 }
 
 #[cfg(test)]

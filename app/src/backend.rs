@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use crate::errors::LoadError;
+
 use crate::admin_types::{ClaimersPage, CouponPage};
 use crate::{
     api_types::CouponSummary,
@@ -21,39 +23,51 @@ pub enum Created {
     NameTaken,
 }
 
-/// Why an admin's change of a sale was refused (a sentence safe to show).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refused {
-    /// No such coupon, or no such claim.
-    NotFound(String),
-    /// The change breaks a rule (amount below the claims, window out of order).
-    Rule(String),
-    /// The server failed; already logged.
-    Failed(String),
+/// Why the backend could not answer; already logged by the implementation. Its sentence is safe
+/// to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// The database is busy (no connection in time, or a passing refusal): `503`, retry.
+    #[error("The server is busy. Try again in a moment.")]
+    Busy,
+    /// Anything else: `500`.
+    #[error("The server could not do this just now. Try again in a moment.")]
+    Broken,
 }
 
-impl Refused {
-    /// The sentence to show.
-    pub fn sentence(self) -> String {
-        match self {
-            Self::NotFound(s) | Self::Rule(s) | Self::Failed(s) => s,
+impl From<Failure> for crate::errors::LoadError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Busy => Self::Busy(failure.to_string()),
+            Failure::Broken => Self::Failed(failure.to_string()),
         }
     }
 }
 
-/// Reads and writes the admin UI needs. Errors are already logged by the implementation and
-/// carry only a sentence safe to show to a user.
+/// Why an admin's change of a sale was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such coupon, or no such claim (a sentence safe to show).
+    NotFound(String),
+    /// The change breaks a rule (amount below the claims, window out of order).
+    Rule(String),
+    /// The server failed.
+    Failed(Failure),
+}
+
+/// Reads and writes the admin UI needs. Failures are already logged by the implementation.
 #[async_trait::async_trait]
 pub trait AdminBackend: Send + Sync + 'static {
     /// Live state of the named coupon (none if unknown), or of every coupon when `None`.
-    async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, String>;
+    async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, Failure>;
 
     /// Page `page` (1-based) of the coupons, newest first.
-    async fn coupon_page(&self, page: u32) -> Result<CouponPage, String>;
+    async fn coupon_page(&self, page: u32) -> Result<CouponPage, Failure>;
 
     /// Creates a coupon whose name and amount already passed the shared input rules; `actor`
     /// is who does it, for the audit log.
-    async fn create_coupon(&self, actor: &str, name: &str, amount: i32) -> Result<Created, String>;
+    async fn create_coupon(&self, actor: &str, name: &str, amount: i32)
+    -> Result<Created, Failure>;
 
     /// Changes a sale (amount, pause, window) as `PATCH /api/coupons/{name}` does.
     async fn patch_coupon(
@@ -73,10 +87,10 @@ pub trait AdminBackend: Send + Sync + 'static {
 
     /// Up to `limit` audit log entries before id `before` (from the newest when `None`),
     /// newest first; `next` is the `before` of the following page.
-    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, String>;
+    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, Failure>;
 
     /// The coupon named `name`, if any.
-    async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String>;
+    async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, Failure>;
 
     /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.
     fn api_document(&self) -> String;
@@ -88,7 +102,7 @@ pub trait AdminBackend: Send + Sync + 'static {
         after: i64,
         limit: u32,
         prefix: Option<String>,
-    ) -> Result<ClaimersPage, String>;
+    ) -> Result<ClaimersPage, Failure>;
 }
 
 /// The form in which the backend travels through Leptos context.
@@ -105,7 +119,7 @@ pub fn admits(status: Option<crate::admin_types::AdminStatus>) -> bool {
 /// server's guard already refuses strangers before routing, and this refuses them again inside
 /// the app, so a routing mistake (a path the guard judged public that rendered the app) cannot
 /// hand out admin data.
-pub fn admitted() -> Result<SharedBackend, String> {
+pub fn admitted() -> Result<SharedBackend, LoadError> {
     use leptos::prelude::use_context;
     let status = use_context::<http::request::Parts>().and_then(|p| {
         p.extensions
@@ -113,9 +127,10 @@ pub fn admitted() -> Result<SharedBackend, String> {
             .copied()
     });
     if !admits(status) {
-        return Err("Sign in to see this.".to_owned());
+        return Err(LoadError::Failed("Sign in to see this.".to_owned()));
     }
-    use_context::<SharedBackend>().ok_or_else(|| "The server is misconfigured.".to_owned())
+    use_context::<SharedBackend>()
+        .ok_or_else(|| LoadError::Failed("The server is misconfigured.".to_owned()))
 }
 
 /// Who acts, for the audit log: the admin guard's verdict on this request (`token`,
@@ -129,9 +144,9 @@ pub fn actor() -> String {
 
 /// A name a server function looks up: anything the database can hold. Control characters (NUL
 /// above all, which PostgreSQL refuses in text) are a client error (400), never a 500.
-pub fn lookup(name: &str) -> Result<(), leptos::prelude::ServerFnError> {
+pub fn lookup(name: &str) -> Result<(), LoadError> {
     if name.chars().any(char::is_control) {
-        return Err(leptos::prelude::ServerFnError::Args(
+        return Err(LoadError::BadRequest(
             "name must not contain control characters".to_owned(),
         ));
     }

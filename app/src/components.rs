@@ -2,19 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::admin_fns::get_admin_status;
+use crate::errors::HttpStatus;
 use crate::sale::SaleStatus;
+pub use crate::url::encode;
 
 /// The link to a coupon's page; the name is percent-encoded as one path segment.
 pub fn coupon_href(name: &str) -> String {
     format!("/coupons/{}", encode(name))
-}
-
-/// A value percent-encoded for a URL path segment or query value.
-pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
 }
 
 /// A timestamp as admins read it, always in UTC so every admin sees the same text.
@@ -90,13 +86,18 @@ fn OpenBanner() -> impl IntoView {
     }
 }
 
-/// A failure told to the admin without internals; the server answers the page with a 500.
+/// A failure told to the admin without internals; the server answers the page with `status`.
 #[component]
-pub fn ErrorNotice(#[prop(into)] message: String) -> impl IntoView {
+pub fn ErrorNotice(#[prop(into)] message: String, status: u16) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(status);
     }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
     view! {
         <p role="alert" class="rounded-md border border-red-200 bg-red-50 p-4 text-red-800">
             {message}
@@ -110,11 +111,53 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="text-slate-600">"Loading…"</p> }
 }
 
-/// Stock as a progress bar of claimed units.
+/// The one loading pattern of the pages: [`Loading`] while `resource` loads, then `then` of its
+/// value; on failure an alert that `what` (e.g. "The coupons") could not be loaded, and on the
+/// server render the failure's status (`503` when the database is busy, `500` when broken).
 #[component]
-pub fn StockBar(amount: i32, remaining: i32, #[prop(into)] label: String) -> impl IntoView {
-    let claimed = amount - remaining;
-    let percent = percent_claimed(amount, remaining);
+pub fn Loaded<T, E, F, V>(
+    resource: Resource<Result<T, E>>,
+    what: &'static str,
+    then: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    E: HttpStatus + Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                resource
+                    .get()
+                    .map(|result| match result {
+                        Ok(value) => then(value).into_any(),
+                        Err(error) => {
+                            let message = format!("{what} could not be loaded. Try again in a moment.");
+                            view! { <ErrorNotice message status=error.status() /> }.into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Stock as a progress bar of claimed units, live when its inputs are signals (the dashboard).
+#[component]
+pub fn StockBar(
+    #[prop(into)] amount: Signal<i32>,
+    #[prop(into)] remaining: Signal<i32>,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let claimed = move || amount.get() - remaining.get();
+    let percent = move || percent_claimed(amount.get(), remaining.get());
+    let text = move || format!("{} of {} claimed ({}%)", claimed(), amount.get(), percent());
+    // The bar itself moves by fractions of a percent, so a big stock visibly drains.
+    let width = move || {
+        let share = 100.0 * f64::from(claimed()) / f64::from(amount.get().max(1));
+        format!("{share:.2}%")
+    };
     view! {
         <div
             role="progressbar"
@@ -122,10 +165,10 @@ pub fn StockBar(amount: i32, remaining: i32, #[prop(into)] label: String) -> imp
             aria-valuemin="0"
             aria-valuemax=amount
             aria-valuenow=claimed
-            aria-valuetext=format!("{claimed} of {amount} claimed ({percent}%)")
+            aria-valuetext=text
             class="h-3 w-full overflow-hidden rounded-full bg-slate-200"
         >
-            <div class="h-full rounded-full bg-indigo-600" style=format!("width: {percent}%")></div>
+            <div class="h-full rounded-full bg-indigo-600 transition-all" style:width=width></div>
         </div>
     }
 }

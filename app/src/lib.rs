@@ -12,10 +12,12 @@ pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+pub mod errors;
 pub mod live;
 mod pages;
 pub mod sale;
 pub mod sale_fns;
+pub mod url;
 pub mod validation;
 
 use leptos::prelude::*;

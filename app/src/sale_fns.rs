@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, error::ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::errors::answer;
+use crate::errors::{HttpStatus, LoadError, decoded_or};
 use crate::{api_types::CouponSummary, audit::AuditPage, sale::Release};
 
-/// Why a sale action was refused: a sentence to show, and a kind that picks the HTTP status
-/// (the server's `rpc_status` layer maps `Invalid` to 400, `NotFound` to 404, `Conflict` to 409).
+/// Why a sale action was refused: a sentence to show, and a kind that picks the HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum SaleActionError {
     #[error("{0}")]
@@ -18,48 +20,66 @@ pub enum SaleActionError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The database is busy.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Failed(String),
+}
+
+impl HttpStatus for SaleActionError {
+    fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 400,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Busy(_) => 503,
+            Self::Failed(_) => 500,
+        }
+    }
+}
+
+impl From<LoadError> for SaleActionError {
+    fn from(error: LoadError) -> Self {
+        match error {
+            LoadError::BadRequest(s) => Self::Invalid(s),
+            LoadError::Busy(s) => Self::Busy(s),
+            LoadError::Failed(s) => Self::Failed(s),
+        }
+    }
 }
 
 impl FromServerFnError for SaleActionError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
-                Self::Invalid("The form was incomplete.".to_owned())
-            }
-            _ => Self::Failed("This could not be saved. Try again in a moment.".to_owned()),
-        }
+        decoded_or(
+            value,
+            |_| Self::Invalid("The form was incomplete.".to_owned()),
+            || Self::Failed("This could not be saved. Try again in a moment.".to_owned()),
+        )
     }
 }
 
 /// Pauses (`paused = true`) or resumes the sale of `name`.
 #[server(prefix = "/rpc", endpoint = "set_paused")]
 pub async fn set_paused(name: String, paused: bool) -> Result<CouponSummary, SaleActionError> {
-    ssr::patch(
-        &name,
-        crate::sale::CouponPatch {
-            paused: Some(paused),
-            ..Default::default()
-        },
-    )
-    .await
+    let patch = crate::sale::CouponPatch {
+        paused: Some(paused),
+        ..Default::default()
+    };
+    answer(ssr::patch(&name, patch).await)
 }
 
 /// Sets the stock of `name` in all: up to restock, down to the units already claimed.
 #[server(prefix = "/rpc", endpoint = "set_amount")]
 pub async fn set_amount(name: String, amount: String) -> Result<CouponSummary, SaleActionError> {
-    let amount = crate::sale::parse_amount(&amount).map_err(SaleActionError::Invalid)?;
-    ssr::patch(
-        &name,
-        crate::sale::CouponPatch {
-            amount: Some(amount),
-            ..Default::default()
-        },
-    )
-    .await
+    let amount = answer(crate::sale::parse_amount(&amount).map_err(SaleActionError::Invalid))?;
+    let patch = crate::sale::CouponPatch {
+        amount: Some(amount),
+        ..Default::default()
+    };
+    answer(ssr::patch(&name, patch).await)
 }
 
 /// Sets the claim window of `name` (UTC date and time; an empty field clears that bound).
@@ -70,68 +90,64 @@ pub async fn set_window(
     ends_at: String,
 ) -> Result<CouponSummary, SaleActionError> {
     use crate::sale::{check_window, parse_instant};
-    let starts =
-        parse_instant(&starts_at).map_err(|e| SaleActionError::Invalid(format!("Start {e}.")))?;
-    let ends =
-        parse_instant(&ends_at).map_err(|e| SaleActionError::Invalid(format!("End {e}.")))?;
-    check_window(starts, ends)
-        .map_err(|_| SaleActionError::Invalid("The end must be after the start.".to_owned()))?;
-    ssr::patch(
-        &name,
-        crate::sale::CouponPatch {
+    let window = async {
+        let starts = parse_instant(&starts_at)
+            .map_err(|e| SaleActionError::Invalid(format!("Start {e}.")))?;
+        let ends =
+            parse_instant(&ends_at).map_err(|e| SaleActionError::Invalid(format!("End {e}.")))?;
+        check_window(starts, ends)
+            .map_err(|_| SaleActionError::Invalid("The end must be after the start.".to_owned()))?;
+        let patch = crate::sale::CouponPatch {
             starts_at: Some(starts),
             ends_at: Some(ends),
             ..Default::default()
-        },
-    )
-    .await
+        };
+        ssr::patch(&name, patch).await
+    };
+    answer(window.await)
 }
 
 /// Releases `user_id`'s claim of `name`, then shows the coupon page saying so.
 #[server(prefix = "/rpc", endpoint = "release_claim")]
 pub async fn release_claim(name: String, user_id: String) -> Result<Release, SaleActionError> {
-    ssr::checked_name(&name)?;
-    ssr::checked_name(&user_id)?;
-    let backend = ssr::backend()?;
-    let release = backend
-        .release_claim(&crate::backend::actor(), &name, &user_id)
-        .await
-        .map_err(ssr::refused)?;
+    let released = async {
+        ssr::checked_name(&name)?;
+        ssr::checked_name(&user_id)?;
+        let backend = crate::backend::admitted()?;
+        backend
+            .release_claim(&crate::backend::actor(), &name, &user_id)
+            .await
+            .map_err(ssr::refused)
+    };
+    let release = answer(released.await)?;
     leptos_axum::redirect(&format!(
         "{}?released={}",
         crate::components::coupon_href(&name),
-        crate::components::encode(&user_id)
+        crate::url::encode(&user_id)
     ));
     Ok(release)
 }
 
 /// A page of the audit log before cursor `before` (from the newest when `None`), newest first.
 #[server(prefix = "/rpc", endpoint = "audit_page")]
-pub async fn load_audit(before: Option<i64>) -> Result<AuditPage, ServerFnError> {
-    if before.is_some_and(|b| b < 1) {
-        return Err(ServerFnError::Args(
-            "before must be a cursor returned as next".to_owned(),
-        ));
-    }
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    backend
-        .recent_audit(before, crate::audit::DEFAULT_AUDIT_LIMIT)
-        .await
-        .map_err(ServerFnError::new)
+pub async fn load_audit(before: Option<i64>) -> Result<AuditPage, LoadError> {
+    let page = async {
+        if before.is_some_and(|b| b < 1) {
+            let why = "before must be a cursor returned as next";
+            return Err(LoadError::BadRequest(why.to_owned()));
+        }
+        let backend = crate::backend::admitted()?;
+        Ok(backend
+            .recent_audit(before, crate::audit::DEFAULT_AUDIT_LIMIT)
+            .await?)
+    };
+    answer(page.await)
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::SaleActionError;
-    use crate::{
-        api_types::CouponSummary,
-        backend::{Refused, SharedBackend},
-        sale::CouponPatch,
-    };
-
-    pub fn backend() -> Result<SharedBackend, SaleActionError> {
-        crate::backend::admitted().map_err(SaleActionError::Failed)
-    }
+    use crate::{api_types::CouponSummary, backend::Refused, errors::LoadError, sale::CouponPatch};
 
     /// A name or user id the database can hold (no control characters).
     pub fn checked_name(text: &str) -> Result<(), SaleActionError> {
@@ -143,7 +159,7 @@ mod ssr {
         match refused {
             Refused::NotFound(s) => SaleActionError::NotFound(capitalised(s)),
             Refused::Rule(s) => SaleActionError::Conflict(capitalised(s)),
-            Refused::Failed(s) => SaleActionError::Failed(s),
+            Refused::Failed(failure) => LoadError::from(failure).into(),
         }
     }
 
@@ -157,7 +173,7 @@ mod ssr {
 
     pub async fn patch(name: &str, patch: CouponPatch) -> Result<CouponSummary, SaleActionError> {
         checked_name(name)?;
-        backend()?
+        crate::backend::admitted()?
             .patch_coupon(&crate::backend::actor(), name, patch)
             .await
             .map_err(refused)

@@ -1,4 +1,4 @@
-//! The input rules of DESIGN.md, shared by the JSON API and the admin forms.
+//! The input rules (README, "The JSON API"), shared by the JSON API and the admin forms.
 
 use std::borrow::Cow;
 

@@ -47,8 +47,11 @@ test("claims made through the JSON API appear on the coupon page, paged and sear
   const search = page.getByLabel("Search by user ID prefix");
   await search.fill("e2e-01");
   await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/prefix=e2e-01$/);
   await expect(rows).toHaveCount(11);
   await expect(rows.nth(10).getByRole("cell").first()).toHaveText("e2e-019");
+  // The field shows the search of the URL: typing starts only once the page has settled on it.
+  await expect(search).toHaveValue("e2e-01");
   await search.fill("e2e-0");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(rows).toHaveCount(51);

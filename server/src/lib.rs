@@ -9,7 +9,6 @@ pub mod idempotency;
 pub mod live;
 pub mod metrics;
 pub mod rate_limit;
-mod rpc_status;
 pub mod sale;
 pub mod security_headers;
 pub mod serve;

@@ -16,7 +16,7 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::PrometheusHandle;
-use sqlx::PgPool;
+use sqlx::{PgPool, postgres::PgConnectOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::{ServiceBuilder, timeout::TimeoutLayer};
@@ -72,7 +72,12 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} (set LISTEN_ADDR)"))?;
-        let pool = db::connect(&config)
+        let url = config.database_url.as_deref().unwrap_or_default();
+        let connect = url
+            .parse()
+            .context("DATABASE_URL is not a PostgreSQL URL (postgres://user@host:port/database)")?;
+        let pool = database_settings(&config, connect)
+            .request_pool()
             .await
             .context("cannot connect to the database (check DATABASE_URL)")?;
         db::migrate(&pool)
@@ -178,6 +183,17 @@ impl Application {
     }
 }
 
+/// The database settings of `config`, for the server at `connect`.
+pub fn database_settings(config: &Config, connect: PgConnectOptions) -> db::DatabaseSettings {
+    db::DatabaseSettings {
+        connect,
+        pool_size: config.db_pool_size,
+        acquire_timeout: config.db_acquire_timeout(),
+        statement_timeout_ms: config.db_statement_timeout_ms,
+        lock_timeout_ms: config.db_lock_timeout_ms,
+    }
+}
+
 fn live_settings(config: &Config) -> LiveSettings {
     LiveSettings {
         refresh: Duration::from_millis(config.live_refresh_ms),
@@ -219,10 +235,17 @@ async fn forget_idle_clients(limits: RateLimits, stop: CancellationToken) {
     }
 }
 
+/// The UI's routes, generated once per process. Generating them renders the app with a
+/// process-wide flag set that parks every resource polled meanwhile for ever
+/// (leptos-rs/leptos#4773): a second app built in a process that already serves pages (tests run
+/// many) would hang renders in flight.
+static ROUTES: std::sync::LazyLock<Vec<leptos_axum::AxumRouteListing>> =
+    std::sync::LazyLock::new(|| generate_route_list(app::App));
+
 /// The whole app: `json` (the API and the operations routes of the OpenAPI document), the UI's
 /// pages, server functions and files, behind the admin guard and the request layers.
 fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = ROUTES.clone();
     let backend: SharedBackend = Arc::new(DbBackend {
         pool: state.pool.clone(),
         sales: state.sales.clone(),
@@ -241,7 +264,6 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         .merge(auth::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
-        .layer(axum::middleware::from_fn(crate::rpc_status::input_errors_are_4xx))
         // The admin guard runs before routing, so no route (nor the fallback) escapes it.
         .layer(from_fn_with_state(state.clone(), auth::require_admin))
         .with_state(state)

@@ -4,7 +4,7 @@ use app::{
     admin_types::{COUPONS_PER_PAGE, ClaimersPage, CouponPage},
     api_types::CouponSummary,
     audit::AuditPage,
-    backend::{AdminBackend, Created, Refused},
+    backend::{AdminBackend, Created, Failure, Refused},
     live::LiveCoupon,
     sale::{CouponPatch, Release},
 };
@@ -15,9 +15,6 @@ use crate::{
     db,
     sale::{SaleError, Sales},
 };
-
-/// Most coupons the home page lists.
-const LIST_LIMIT: i64 = 500;
 
 /// Serves the UI's server functions from the database.
 pub struct DbBackend {
@@ -35,11 +32,17 @@ fn refused(what: &'static str, error: SaleError) -> Refused {
     }
 }
 
-/// Logs a database failure once, here, and gives the UI a sentence without internals.
-fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> String {
+/// Logs a database failure once, here, and tells the UI whether it was a busy database (`503`,
+/// by the same rule as the JSON API: [`db::is_transient`]) or a broken one (`500`).
+fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Failure {
     move |e| {
-        tracing::error!(error = %e, "{what} failed");
-        "The server could not do this just now. Try again in a moment.".to_owned()
+        if db::is_transient(&e) {
+            tracing::warn!(error = %e, "{what}: database busy, answered 503");
+            Failure::Busy
+        } else {
+            tracing::error!(error = %e, "{what} failed");
+            Failure::Broken
+        }
     }
 }
 
@@ -49,7 +52,7 @@ impl AdminBackend for DbBackend {
         self.api_spec.0.to_string()
     }
 
-    async fn coupon_page(&self, page: u32) -> Result<CouponPage, String> {
+    async fn coupon_page(&self, page: u32) -> Result<CouponPage, Failure> {
         let total = db::coupon_list::count(&self.pool)
             .await
             .map_err(failed("counting coupons"))?;
@@ -69,11 +72,21 @@ impl AdminBackend for DbBackend {
         })
     }
 
-    async fn create_coupon(&self, actor: &str, name: &str, amount: i32) -> Result<Created, String> {
+    async fn create_coupon(
+        &self,
+        actor: &str,
+        name: &str,
+        amount: i32,
+    ) -> Result<Created, Failure> {
         match self.sales.create(actor, name, amount, None, None).await {
             Ok(coupon) => Ok(Created::Coupon(coupon)),
             Err(SaleError::NameTaken) => Ok(Created::NameTaken),
-            Err(e) => Err(refused("creating a coupon", e).sentence()),
+            Err(SaleError::Database(e)) => Err(failed("creating a coupon")(e)),
+            // The form's rules are the API's: anything else is a bug, told as one.
+            Err(other) => {
+                tracing::error!(error = %other, "creating a coupon refused after the input rules passed");
+                Err(Failure::Broken)
+            }
         }
     }
 
@@ -101,14 +114,14 @@ impl AdminBackend for DbBackend {
             .map_err(|e| refused("releasing a claim", e))
     }
 
-    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, String> {
+    async fn recent_audit(&self, before: Option<i64>, limit: u32) -> Result<AuditPage, Failure> {
         let entries = db::audit::recent(&self.pool, before, i64::from(limit))
             .await
             .map_err(failed("reading the audit log"))?;
         Ok(AuditPage::of(entries, limit))
     }
 
-    async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, String> {
+    async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, Failure> {
         db::coupons::find(&self.pool, name)
             .await
             .map_err(failed("reading a coupon"))
@@ -120,13 +133,13 @@ impl AdminBackend for DbBackend {
         after: i64,
         limit: u32,
         prefix: Option<String>,
-    ) -> Result<ClaimersPage, String> {
+    ) -> Result<ClaimersPage, Failure> {
         db::claimers::page(&self.pool, name, after, limit, prefix.as_deref())
             .await
             .map_err(failed("listing claimers"))
     }
 
-    async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, String> {
+    async fn live_coupons(&self, name: Option<String>) -> Result<Vec<LiveCoupon>, Failure> {
         if name
             .as_deref()
             .is_some_and(|n| app::validation::check_name(n).is_err())
@@ -134,11 +147,8 @@ impl AdminBackend for DbBackend {
             return Ok(Vec::new());
         }
         let names = name.map(|n| vec![n]);
-        db::live::states(&self.pool, names.as_deref(), LIST_LIMIT)
+        db::live::states(&self.pool, names.as_deref(), crate::live::BOARD_LIMIT)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "reading live stock failed");
-                "The live stock could not be loaded.".to_owned()
-            })
+            .map_err(failed("reading live stock"))
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! The recorder is global to a process, so one test drives all traffic in turn and reads deltas.
 
+#[path = "api/common/mod.rs"]
 mod common;
 
 use std::time::Duration;

@@ -4,13 +4,16 @@
 use leptos::prelude::*;
 
 use super::LiveCoupon;
+use crate::errors::LoadError;
 
 /// The live state of the coupon `name`, or of every coupon (newest first) when `None`.
 #[server(prefix = "/rpc")]
-pub async fn live_coupons(name: Option<String>) -> Result<Vec<LiveCoupon>, ServerFnError> {
-    if let Some(name) = &name {
-        crate::backend::lookup(name)?;
-    }
-    let backend = crate::backend::admitted().map_err(ServerFnError::new)?;
-    backend.live_coupons(name).await.map_err(ServerFnError::new)
+pub async fn live_coupons(name: Option<String>) -> Result<Vec<LiveCoupon>, LoadError> {
+    let states = async {
+        if let Some(name) = &name {
+            crate::backend::lookup(name)?;
+        }
+        Ok::<_, LoadError>(crate::backend::admitted()?.live_coupons(name).await?)
+    };
+    crate::errors::answer(states.await)
 }

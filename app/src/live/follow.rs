@@ -34,7 +34,7 @@ pub fn follow(
         }
     };
     sync();
-    let url = format!("/api/coupons/{}/events", super::encode(name));
+    let url = format!("/api/coupons/{}/events", crate::url::encode(name));
     let stream = LiveStream::open(
         url,
         move |kind, data| {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::{LiveCoupon, fns::live_coupons};
-use crate::components::StatusBadge;
+use crate::components::{Loaded, StatusBadge, StockBar};
 use crate::sale::{SaleStatus, countdown};
 
 /// Seconds of history in the claims-per-second chart.
@@ -26,18 +26,12 @@ pub enum Connection {
 #[component]
 pub fn LivePanel(#[prop(into)] name: String) -> impl IntoView {
     let state = Resource::new(move || name.clone(), |n| live_coupons(Some(n)));
+    let panel = |mut states: Vec<LiveCoupon>| match states.pop() {
+        Some(coupon) => view! { <LiveCouponView initial=coupon /> }.into_any(),
+        None => view! { <p role="alert">"No coupon has this name."</p> }.into_any(),
+    };
     view! {
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading live stock…"</p> }>
-            {move || {
-                state
-                    .get()
-                    .map(|r| match r.map(|mut v| v.pop()) {
-                        Ok(Some(coupon)) => view! { <LiveCouponView initial=coupon /> }.into_any(),
-                        Ok(None) => view! { <p role="alert">"No coupon has this name."</p> }.into_any(),
-                        Err(_) => view! { <crate::components::ErrorNotice message="The live stock could not be loaded. Try again in a moment." /> }.into_any()
-                    })
-            }}
-        </Suspense>
+        <Loaded resource=state what="The live stock" then=panel />
     }
 }
 
@@ -56,12 +50,6 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
 
     let remaining = move || state.with(|s| s.remaining_amount);
     let amount = move || state.with(|s| s.amount);
-    let claimed_pct = move || {
-        state.with(|s| {
-            let pct = 100.0 * s.claimed as f64 / f64::from(s.amount.max(1));
-            format!("{pct:.2}%")
-        })
-    };
     let sold_out = move || {
         state.with(|s| {
             s.sell_out_ms()
@@ -85,15 +73,8 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
                 </span>
                 <span class="text-slate-600">"left of " {amount}</span>
             </p>
-            <div
-                role="progressbar"
-                aria-label="Claimed"
-                aria-valuemin="0"
-                aria-valuemax=amount
-                aria-valuenow=move || state.with(|s| s.claimed)
-                class="mt-4 h-3 w-full overflow-hidden rounded-full bg-slate-200"
-            >
-                <div class="h-full bg-indigo-600 transition-all" style:width=claimed_pct></div>
+            <div class="mt-4">
+                <StockBar amount=Signal::derive(amount) remaining=Signal::derive(remaining) label="Claimed" />
             </div>
             <p class="mt-3 min-h-6 font-medium text-emerald-700">{sold_out}</p>
             <RateChart rate />

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use serde_json::Value;
 
 use crate::audit::{AuditEntry, AuditPage};
-use crate::components::{ErrorNotice, LINK, Loading, coupon_href, when};
+use crate::components::{LINK, Loaded, coupon_href, when};
 use crate::sale_fns::load_audit;
 
 /// The audit log page.
@@ -26,20 +26,11 @@ pub fn AuditLogPage() -> impl IntoView {
         <p class="mb-6 text-slate-700">
             "Every admin action, newest first: who, when, what, and the values before and after."
         </p>
-        <Suspense fallback=Loading>
-            {move || {
-                page.get()
-                    .map(|result| match result {
-                        Ok(page) => view! { <AuditTable page before=before() /> }.into_any(),
-                        Err(_) => {
-                            view! {
-                                <ErrorNotice message="The audit log could not be loaded. Try again in a moment." />
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Loaded
+            resource=page
+            what="The audit log"
+            then=move |page| view! { <AuditTable page before=before() /> }
+        />
     }
 }
 

@@ -3,7 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::admin_fns::load_claimers;
 use crate::admin_types::ClaimersPage;
-use crate::components::{ErrorNotice, INPUT, LINK, Loading, SECONDARY_BUTTON, encode, when};
+use crate::components::{INPUT, LINK, Loaded, SECONDARY_BUTTON, encode, when};
 use crate::sale_fns::ReleaseClaim;
 
 use super::release::{ReleaseConfirmation, ask_href};
@@ -55,23 +55,11 @@ pub fn Claimers(name: String, release: ServerAction<ReleaseClaim>) -> impl IntoV
                     "Search"
                 </button>
             </form>
-            <Suspense fallback=Loading>
-                {move || {
-                    page.get()
-                        .map(|result| match result {
-                            Ok(list) => {
-                                view! { <ClaimerTable list after=after() prefix=prefix() /> }
-                                    .into_any()
-                            }
-                            Err(_) => {
-                                view! {
-                                    <ErrorNotice message="The claimers could not be loaded. Try again in a moment." />
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Suspense>
+            <Loaded
+                resource=page
+                what="The claimers"
+                then=move |list| view! { <ClaimerTable list after=after() prefix=prefix() /> }
+            />
         </section>
     }
 }

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_fns::find_coupon;
 use crate::api_types::CouponSummary;
-use crate::components::{ErrorNotice, LINK, Loading, StockBar, percent_claimed, when};
+use crate::components::{LINK, Loaded, StockBar, percent_claimed, when};
 
 use super::{
     NotFound,
@@ -23,26 +23,15 @@ pub fn CouponPage() -> impl IntoView {
         |(name, _)| find_coupon(name),
     );
 
+    let details = move |found| match found {
+        Some(coupon) => view! { <CouponDetails coupon actions /> }.into_any(),
+        None => view! { <NotFound /> }.into_any(),
+    };
     view! {
         <p class="mb-4">
             <a class=LINK href="/">"← All coupons"</a>
         </p>
-        <Suspense fallback=Loading>
-            {move || {
-                coupon
-                    .get()
-                    .map(|result| match result {
-                        Ok(Some(coupon)) => view! { <CouponDetails coupon actions /> }.into_any(),
-                        Ok(None) => view! { <NotFound /> }.into_any(),
-                        Err(_) => {
-                            view! {
-                                <ErrorNotice message="This coupon could not be loaded. Try again in a moment." />
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Loaded resource=coupon what="This coupon" then=details />
     }
 }
 

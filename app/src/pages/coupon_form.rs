@@ -21,7 +21,9 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
         _ => None,
     };
     let failure = move || match error() {
-        Some(CreateCouponError::Failed(message)) => Some(message),
+        Some(CreateCouponError::Failed(message) | CreateCouponError::Busy(message)) => {
+            Some(message)
+        }
         Some(CreateCouponError::BadRequest) => {
             Some("Fill in both fields and try again.".to_owned())
         }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api_docs::{ApiDocs, Field, Operation, SchemaDoc, load_api_docs};
-use crate::components::{ErrorNotice, LINK, Loading};
+use crate::components::{LINK, Loaded};
 
 /// The API reference page.
 #[component]
@@ -14,20 +14,7 @@ pub fn ApiDocsPage() -> impl IntoView {
     view! {
         <Title text="API docs · Coupons" />
         <h1 class="mb-2 text-3xl font-bold tracking-tight">"API docs"</h1>
-        <Suspense fallback=Loading>
-            {move || {
-                docs.get()
-                    .map(|result| match result {
-                        Ok(docs) => view! { <Reference docs /> }.into_any(),
-                        Err(_) => {
-                            view! {
-                                <ErrorNotice message="The API document could not be loaded. Try again in a moment." />
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+        <Loaded resource=docs what="The API document" then=|docs| view! { <Reference docs /> } />
     }
 }
 

@@ -4,9 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::admin_fns::{CreateCoupon, load_coupon_page};
 use crate::admin_types::CouponPage;
-use crate::components::{
-    ErrorNotice, LINK, Loading, StatusBadge, coupon_href, percent_claimed, when,
-};
+use crate::components::{LINK, Loaded, StatusBadge, coupon_href, percent_claimed, when};
 
 use super::coupon_form::NewCouponForm;
 
@@ -34,21 +32,7 @@ pub fn HomePage() -> impl IntoView {
         <NewCouponForm action=create />
         <section aria-labelledby="all-coupons" class="mt-8">
             <h2 id="all-coupons" class="sr-only">"All coupons"</h2>
-            <Suspense fallback=Loading>
-                {move || {
-                    coupons
-                        .get()
-                        .map(|result| match result {
-                            Ok(page) => view! { <CouponTable page /> }.into_any(),
-                            Err(_) => {
-                                view! {
-                                    <ErrorNotice message="The coupons could not be loaded. Try again in a moment." />
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Suspense>
+            <Loaded resource=coupons what="The coupons" then=|page| view! { <CouponTable page /> } />
         </section>
     }
 }

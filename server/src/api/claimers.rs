@@ -1,9 +1,6 @@
 //! Admin JSON and CSV of a coupon's claimers.
 
-use app::{
-    admin_types::{ClaimersPage, ClaimersQuery},
-    api_types::ErrorBody,
-};
+use app::admin_types::{ClaimersPage, ClaimersQuery};
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -12,7 +9,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use sqlx::PgPool;
 use std::pin::pin;
 use tokio::sync::mpsc;
@@ -22,7 +18,7 @@ use super::{
     ApiError,
     chunks::{Chunk, end_broken},
     extract::{ApiPath, ApiQuery},
-    spec::{AdminOnly, BadInput, Busy},
+    spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound},
 };
 use crate::db;
 
@@ -39,11 +35,10 @@ const CSV_CHUNKS_IN_FLIGHT: usize = 4;
     tag = "admin",
     summary = "A page of a coupon's claimers, in claim order",
     security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded"), ClaimersQuery),
+    params(CouponName, ClaimersQuery),
     responses(
         (status = 200, description = "The page; pass `next` as `after` for the following one", body = ClaimersPage),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
-        BadInput, AdminOnly, Busy
+        CouponNotFound, BadInput, AdminOnly, Busy
     )
 )]
 pub async fn list(
@@ -66,11 +61,10 @@ pub async fn list(
     tag = "admin",
     summary = "Every claimer as CSV (user_id,claimed_at), streamed",
     security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    params(CouponName),
     responses(
         (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
-        BadInput, AdminOnly, Busy
+        CouponNotFound, BadInput, AdminOnly, Busy
     )
 )]
 pub async fn csv(
@@ -78,10 +72,7 @@ pub async fn csv(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     existing(&pool, &name).await?;
-    let filename = format!(
-        "{}-claims.csv",
-        utf8_percent_encode(&name, NON_ALPHANUMERIC)
-    );
+    let filename = format!("{}-claims.csv", app::url::encode(&name));
     let disposition = HeaderValue::from_str(&format!(
         "attachment; filename=\"claims.csv\"; filename*=UTF-8''{filename}"
     ))

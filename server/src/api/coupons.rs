@@ -10,23 +10,15 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 use sqlx::PgPool;
 
 use super::{
     ApiError,
     extract::{ActorName, ApiJson, ApiPath, validated},
-    spec::{AdminOnly, BadInput, Busy, JsonBody},
+    spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound, JsonBody},
 };
 use crate::{claims::ClaimEngine, idempotency, rate_limit::RateLimits, sale::Sales};
-
-/// Characters escaped in a path segment: all but RFC 3986 "unreserved" ones.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.
 #[utoipa::path(
@@ -68,10 +60,7 @@ pub async fn create(
     let created = sales
         .create(&actor, &body.name, amount, body.starts_at, body.ends_at)
         .await?;
-    let location = format!(
-        "/api/coupons/{}",
-        utf8_percent_encode(&created.name, PATH_SEGMENT)
-    );
+    let location = format!("/api/coupons/{}", app::url::encode(&created.name));
     let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
         StatusCode::CREATED,
@@ -88,13 +77,12 @@ pub async fn create(
     tag = "admin",
     summary = "Change a sale: stock, pause, window",
     security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    params(CouponName),
     request_body = CouponPatch,
     responses(
         (status = 200, description = "The coupon as changed", body = CouponSummary),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 409, description = "`below_claimed`: the stock would be below the claims", body = ErrorBody),
-        JsonBody, AdminOnly, Busy
+        CouponNotFound, JsonBody, AdminOnly, Busy
     )
 )]
 pub async fn patch(
@@ -122,9 +110,8 @@ pub async fn patch(
     request_body = CouponPatch,
     responses(
         (status = 200, description = "The coupon as changed", body = CouponSummary),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 409, description = "`below_claimed`", body = ErrorBody),
-        JsonBody, AdminOnly, Busy
+        CouponNotFound, JsonBody, AdminOnly, Busy
     )
 )]
 pub async fn patch_named_claim(
@@ -149,7 +136,7 @@ pub async fn patch_named_claim(
     tag = "admin",
     summary = "Release a claim: the unit goes back to the stock",
     security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded"), ("user_id" = String, Path, description = "The claimer's user id, percent-encoded")),
+    params(CouponName, ("user_id" = String, Path, description = "The claimer's user id, percent-encoded")),
     responses(
         (status = 200, description = "The released claim", body = Release),
         (status = 404, description = "`coupon_not_found` or `claim_not_found`", body = ErrorBody),
@@ -193,14 +180,13 @@ pub async fn release(
                     parameters(("name" = "$request.body#/coupon_name")),
                     description = "The coupon, now with this claimer"))
             )),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: the key came with another body", body = ErrorBody),
         (status = 429, description = "`rate_limited`: this address or user claims too fast", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "`unavailable`, `timeout` or `claim_outcome_unknown` (retry: the answer tells)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        JsonBody
+        CouponNotFound, JsonBody
     )
 )]
 pub async fn claim(
@@ -247,11 +233,10 @@ async fn claim_now(engine: ClaimEngine, limits: RateLimits, body: ClaimRequest) 
     tag = "claims",
     summary = "Read a coupon with its claimers in claim order",
     security(()),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    params(CouponName),
     responses(
         (status = 200, description = "The coupon", body = Coupon),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
-        BadInput, Busy
+        CouponNotFound, BadInput, Busy
     )
 )]
 pub async fn get(
@@ -271,8 +256,7 @@ pub async fn get(
     security(()),
     responses(
         (status = 200, description = "The coupon", body = Coupon),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
-        Busy
+        CouponNotFound, Busy
     )
 )]
 pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Response, ApiError> {

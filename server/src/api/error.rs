@@ -104,11 +104,8 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        if crate::db::is_overloaded(&error) {
-            tracing::warn!("no database connection within the acquire timeout: answered 503");
-            Self::Unavailable
-        } else if crate::db::is_transient(&error) {
-            tracing::warn!(%error, "database refused for a passing reason: answered 503");
+        if crate::db::is_transient(&error) {
+            tracing::warn!(%error, "database busy: answered 503");
             Self::Unavailable
         } else {
             Self::Internal(error.into())

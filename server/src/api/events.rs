@@ -12,15 +12,12 @@ use app::api_types::ErrorBody;
 use super::{
     ApiError,
     extract::ApiPath,
-    spec::{AdminOnly, BadInput, ServerSentEvent},
+    spec::{AdminOnly, BadInput, CouponName, CouponNotFound, ServerSentEvent},
 };
 use crate::{
     db,
-    live::{LiveHub, sse},
+    live::{self, LiveHub, sse},
 };
-
-/// Most coupons the all-coupons stream carries (as many as the admin list shows).
-const BOARD_LIMIT: i64 = 500;
 
 /// `GET /api/coupons/{name}/events`: 404 when no coupon has the name.
 #[utoipa::path(
@@ -30,13 +27,12 @@ const BOARD_LIMIT: i64 = 500;
     tag = "live",
     summary = "Live stock of one coupon (server-sent events)",
     security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path, description = "The coupon's name (1 to 255 characters, no control characters), percent-encoded")),
+    params(CouponName),
     responses(
         (status = 200, description = "Event `snapshot` (the coupon's state now), then `stock` (its state: name, amount, remaining_amount, claimed, version, paused, starts_at, ends_at, now), `claims` (new claimers) and `sold_out`; ids are versions, `Last-Event-ID` resumes", content_type = "text/event-stream", body = ServerSentEvent),
-        (status = 404, description = "`coupon_not_found`", body = ErrorBody),
         (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        BadInput, AdminOnly
+        CouponNotFound, BadInput, AdminOnly
     )
 )]
 pub async fn coupon(
@@ -56,7 +52,7 @@ pub async fn coupon(
     Ok(sse::respond(stream, settings.keep_alive, place))
 }
 
-/// `GET /api/events`: every coupon (the newest 500).
+/// `GET /api/events`: every coupon (the newest [`live::BOARD_LIMIT`]).
 #[utoipa::path(
     get,
     path = "/events",
@@ -77,7 +73,7 @@ pub async fn all(
     State(shutdown): State<CancellationToken>,
 ) -> Result<Response, ApiError> {
     let place = hub.admit().ok_or(ApiError::TooManySubscribers)?;
-    let fresh = db::live::states(&pool, None, BOARD_LIMIT).await?;
+    let fresh = db::live::states(&pool, None, live::BOARD_LIMIT).await?;
     let settings = hub.settings();
     let stream = sse::follow(hub.subscribe_board(fresh), settings.coalesce, shutdown);
     Ok(sse::respond(stream, settings.keep_alive, place))

@@ -1,4 +1,4 @@
-//! The public JSON API of DESIGN.md: thin handlers, errors mapped to status codes.
+//! The JSON API (README, "The JSON API"): thin handlers, errors mapped to status codes.
 
 mod audit;
 mod chunks;

@@ -126,6 +126,24 @@ fn error(status: &str, description: &str, retry_after: bool) -> (String, RefOr<o
     (status.to_owned(), RefOr::T(response.build()))
 }
 
+/// The path parameter of the routes of one coupon.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // a description for the document; handlers read the path with `ApiPath`
+pub struct CouponName {
+    /// The coupon's name (1 to 255 characters, no control characters), percent-encoded
+    name: String,
+}
+
+/// Routes of one coupon: `404` when no coupon has the name.
+pub struct CouponNotFound;
+
+impl IntoResponses for CouponNotFound {
+    fn responses() -> Responses {
+        [error("404", "`coupon_not_found`", false)].into()
+    }
+}
+
 /// Any route: `503` when the server is busy (`unavailable`: no database connection in time;
 /// `timeout`: no answer within REQUEST_TIMEOUT_MS), with `Retry-After`.
 pub struct Busy;

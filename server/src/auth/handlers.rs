@@ -7,7 +7,6 @@ use axum::{
     routing::post,
 };
 use axum_extra::extract::cookie::SignedCookieJar;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use super::{AdminAuth, session};
@@ -64,7 +63,7 @@ async fn sign_in(
     tracing::warn!(%ip, "admin sign-in refused: wrong password");
     let again = format!(
         "/signin?error=wrong_password&next={}",
-        utf8_percent_encode(next, NON_ALPHANUMERIC)
+        app::url::encode(next)
     );
     (jar, Redirect::to(&again)).into_response()
 }

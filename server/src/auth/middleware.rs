@@ -8,7 +8,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::SignedCookieJar;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{AdminAuth, AuthError, canonical, policy, session};
 use crate::rate_limit::{RateLimits, too_many};
@@ -135,10 +134,7 @@ fn refuse(request: Request) -> Response {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let target = format!(
-        "/signin?next={}",
-        utf8_percent_encode(&back, NON_ALPHANUMERIC)
-    );
+    let target = format!("/signin?next={}", app::url::encode(&back));
     Redirect::to(&target).into_response()
 }
 

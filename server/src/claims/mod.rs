@@ -68,18 +68,16 @@ impl Refusal {
 }
 
 impl ClaimError {
-    /// What a failed claim statement means for the client, logged here once: no connection in
-    /// time or a passing refusal is `Unavailable` (nothing claimed), a connection lost mid-way is
-    /// `OutcomeUnknown`, anything else stays a database error (an opaque 500).
+    /// What a failed claim statement means for the client, logged here once: a connection lost
+    /// mid-way is `OutcomeUnknown`, a busy database (no connection in time, or a passing refusal:
+    /// [`crate::db::is_transient`]) is `Unavailable` with nothing claimed, anything else stays a
+    /// database error (an opaque 500).
     pub fn classify(error: sqlx::Error) -> Self {
-        if crate::db::is_overloaded(&error) {
-            tracing::warn!("no database connection within the acquire timeout: claim answered 503");
-            Self::Unavailable
-        } else if crate::db::may_have_committed(&error) {
+        if crate::db::may_have_committed(&error) {
             tracing::warn!(%error, "database connection lost during a claim: outcome unknown (503)");
             Self::OutcomeUnknown
         } else if crate::db::is_transient(&error) {
-            tracing::warn!(%error, "database refused a claim for a passing reason: answered 503");
+            tracing::warn!(%error, "database busy during a claim: answered 503");
             Self::Unavailable
         } else {
             Self::Database(error)
@@ -103,12 +101,20 @@ fn outcome(result: &Result<ClaimReceipt, ClaimError>) -> &'static str {
     }
 }
 
+/// How claims reach the database, with what that way needs.
+#[derive(Clone)]
+enum Strategy {
+    /// One statement per claim.
+    PerRequest,
+    /// Per-coupon queues settled in batches.
+    Batched(Arc<batched::Batcher>),
+}
+
 /// Settles claims. Cheap to clone.
 #[derive(Clone)]
 pub struct ClaimEngine {
     pool: PgPool,
-    mode: EngineMode,
-    batcher: Arc<batched::Batcher>,
+    strategy: Strategy,
     live: Option<LiveHub>,
 }
 
@@ -116,11 +122,15 @@ impl ClaimEngine {
     /// An engine of the given strategy on `pool`; `max_batch` bounds a batch (batched mode).
     /// Cancelling `stop` lets batch workers finish what is queued and end.
     pub fn new(pool: PgPool, mode: EngineMode, max_batch: usize, stop: CancellationToken) -> Self {
-        let batcher = batched::Batcher::new(pool.clone(), max_batch, stop);
+        let strategy = match mode {
+            EngineMode::PerRequest => Strategy::PerRequest,
+            EngineMode::Batched => {
+                Strategy::Batched(batched::Batcher::new(pool.clone(), max_batch, stop))
+            }
+        };
         Self {
             pool,
-            mode,
-            batcher,
+            strategy,
             live: None,
         }
     }
@@ -133,12 +143,18 @@ impl ClaimEngine {
 
     /// Coupons whose batch worker is alive in this process (batched mode).
     pub fn batch_workers(&self) -> usize {
-        self.batcher.workers()
+        match &self.strategy {
+            Strategy::PerRequest => 0,
+            Strategy::Batched(batcher) => batcher.workers(),
+        }
     }
 
     /// The strategy in use.
     pub fn mode(&self) -> EngineMode {
-        self.mode
+        match self.strategy {
+            Strategy::PerRequest => EngineMode::PerRequest,
+            Strategy::Batched(_) => EngineMode::Batched,
+        }
     }
 
     /// Claims one unit of `coupon_name` for `user_id`. A success is a committed row.
@@ -148,9 +164,9 @@ impl ClaimEngine {
         coupon_name: &str,
     ) -> Result<ClaimReceipt, ClaimError> {
         let started = std::time::Instant::now();
-        let result = match self.mode {
-            EngineMode::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
-            EngineMode::Batched => self.batcher.claim(user_id, coupon_name).await,
+        let result = match &self.strategy {
+            Strategy::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
+            Strategy::Batched(batcher) => batcher.claim(user_id, coupon_name).await,
         };
         if result.is_ok() {
             self.tell_live(coupon_name);

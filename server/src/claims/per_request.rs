@@ -3,7 +3,10 @@
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
 
-use super::{ClaimError, Refusal};
+use super::{
+    ClaimError, Refusal,
+    plan::{self, Decision},
+};
 use crate::db;
 
 /// Times a claim is tried again when it took nothing although a fresh read shows stock and an
@@ -24,28 +27,26 @@ pub(super) async fn claim(
             }
             Err(e) => return Err(e.into()),
         };
-        if let (Some(claimed_at), Some(remaining_amount)) =
+        if let (Some(claimed_at), Some(remaining_after)) =
             (attempt.claimed_at, attempt.remaining_after)
         {
-            return Ok(ClaimReceipt {
-                user_id: user_id.to_owned(),
-                coupon_name: coupon_name.to_owned(),
-                claimed_at,
-                remaining_amount,
-            });
+            return Decision::Grant { remaining_after }.receipt(
+                user_id,
+                coupon_name,
+                Some(claimed_at),
+            );
         }
-        // Nothing taken: read why in a fresh snapshot, in the contract's order.
+        // Nothing taken: read why in a fresh snapshot, and decide as a batch would.
         let Some(why) = db::claims::why_not(pool, user_id, coupon_name).await? else {
             return Err(ClaimError::NotFound);
         };
         if let Some(refusal) = Refusal::from_db(why.refusal.as_deref(), why.starts_at) {
             return Err(ClaimError::Refused(refusal));
         }
-        if why.holds {
-            return Err(ClaimError::AlreadyClaimed);
-        }
-        if why.remaining_amount == 0 {
-            return Err(ClaimError::SoldOut);
+        match plan::decide(why.holds, why.remaining_amount) {
+            // Stock came back (restocked or released) between the claim and the read: again.
+            Decision::Grant { .. } => continue,
+            refused => return refused.receipt(user_id, coupon_name, None),
         }
     }
     // Stock keeps coming back between the claim and the read: as of the last claim, none was

@@ -105,25 +105,6 @@ fn receipts(
     decisions
         .into_iter()
         .zip(users)
-        .map(|(decision, user)| match decision {
-            Decision::Grant { remaining_after } => match claimed_at.get(user) {
-                Some(at) => Ok(ClaimReceipt {
-                    user_id: user.clone(),
-                    coupon_name: coupon.to_owned(),
-                    claimed_at: *at,
-                    remaining_amount: remaining_after,
-                }),
-                None => {
-                    tracing::error!(
-                        coupon,
-                        user,
-                        "granted claim was not inserted: outcome unknown"
-                    );
-                    Err(ClaimError::OutcomeUnknown)
-                }
-            },
-            Decision::AlreadyClaimed => Err(ClaimError::AlreadyClaimed),
-            Decision::SoldOut => Err(ClaimError::SoldOut),
-        })
+        .map(|(decision, user)| decision.receipt(user, coupon, claimed_at.get(user).copied()))
         .collect()
 }

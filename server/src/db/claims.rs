@@ -22,7 +22,7 @@ pub const USER_COUPON_KEY: &str = "claims_user_coupon_key";
 /// row version once it holds the row lock, so every claim of a coupon queues on that one lock and
 /// never acts on a stale stock. (A `SELECT ... FOR UPDATE` in a CTE feeding the insert was seen
 /// to act on a stale stock once stock could go back up, by restock or release: see
-/// `tests/sale_races.rs`.) The claim row is inserted only if the stock was taken. The "holds no
+/// `tests/api/sale_races.rs`.) The claim row is inserted only if the stock was taken. The "holds no
 /// claim" condition reads the statement's snapshot: a claim by the same user committed while
 /// this one waited for the lock makes the insert fail on [`USER_COUPON_KEY`] instead, and the
 /// whole statement rolls back. The `remaining_within_stock` CHECK is the last guard against an

@@ -1,4 +1,5 @@
-//! Coupon rows: create, read, change.
+//! Coupon rows: create; read one (alone, or with its first page of claimers for the public
+//! `GET`); lock and change a sale.
 
 use app::api_types::{Coupon, CouponSummary};
 use chrono::{DateTime, Utc};

@@ -9,43 +9,59 @@ pub mod coupons;
 pub mod idempotency;
 pub mod live;
 
+use std::time::Duration;
+
 use sqlx::{
     PgPool,
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
 
-use crate::config::Config;
-
-/// Opens the bounded request pool on `config.database_url`.
-pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    let url = config.database_url.as_deref().unwrap_or_default();
-    connect_with(config, url.parse()?).await
+/// Where PostgreSQL is and how the request pool behaves: a plain struct (startup builds it from
+/// the configuration; tests from their database's options). Every pool is built from it, here.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub connect: PgConnectOptions,
+    /// Connections of the request pool (`DB_POOL_SIZE`).
+    pub pool_size: u32,
+    /// How long a request waits for a pooled connection before its `503`.
+    pub acquire_timeout: Duration,
+    /// `statement_timeout` and `lock_timeout` of every pooled session, in ms; 0 disables one.
+    pub statement_timeout_ms: u64,
+    pub lock_timeout_ms: u64,
 }
 
-/// Opens the bounded request pool with `options`, plus the session settings every request
-/// relies on:
-/// - `synchronous_commit = on`: a commit returns only once flushed, whatever the database's
-///   default, so a per-request claim's `200` is durable (the batched engine turns it off per
-///   batch transaction and waits for a barrier instead);
-/// - `statement_timeout` and `lock_timeout`: no stuck lock or statement holds a request (and its
-///   connection) for ever; 0 disables one.
-pub async fn connect_with(
-    config: &Config,
-    options: PgConnectOptions,
-) -> Result<PgPool, sqlx::Error> {
-    let options = options.options([
-        ("synchronous_commit", "on".to_owned()),
-        (
-            "statement_timeout",
-            config.db_statement_timeout_ms.to_string(),
-        ),
-        ("lock_timeout", config.db_lock_timeout_ms.to_string()),
-    ]);
-    PgPoolOptions::new()
-        .max_connections(config.db_pool_size)
-        .acquire_timeout(config.db_acquire_timeout())
-        .connect_with(options)
-        .await
+impl DatabaseSettings {
+    /// Opens the bounded request pool, with the session settings every request relies on:
+    /// - `synchronous_commit = on`: a commit returns only once flushed, whatever the database's
+    ///   default, so a per-request claim's `200` is durable (the batched engine turns it off per
+    ///   batch transaction and waits for a barrier instead);
+    /// - `statement_timeout` and `lock_timeout`: no stuck lock or statement holds a request (and
+    ///   its connection) for ever.
+    pub async fn request_pool(&self) -> Result<PgPool, sqlx::Error> {
+        let options = self.connect.clone().options([
+            ("synchronous_commit", "on".to_owned()),
+            ("statement_timeout", self.statement_timeout_ms.to_string()),
+            ("lock_timeout", self.lock_timeout_ms.to_string()),
+        ]);
+        PgPoolOptions::new()
+            .max_connections(self.pool_size)
+            .acquire_timeout(self.acquire_timeout)
+            .connect_with(options)
+            .await
+    }
+}
+
+/// A connection of its own, outside the request pool, listening on `channel`: LISTEN keeps its
+/// connection for ever, so it must not take one of the connections that requests share. Same
+/// server and session settings as `pool`.
+pub async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await?;
+    let mut listener = PgListener::connect_with(&own).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
 }
 
 /// Brings the schema up to date; run at startup. Runs on a connection of its own without the
@@ -72,11 +88,6 @@ pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
 }
 
-/// True when the error means "no connection could be had in time": the caller should answer 503.
-pub fn is_overloaded(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::PoolTimedOut)
-}
-
 /// True when a statement that failed this way may still have committed: the connection broke
 /// (or its answer could not be read) after the statement was sent. Every other failure is one
 /// PostgreSQL reported, or one before sending, and its transaction did not commit.
@@ -95,11 +106,13 @@ pub fn may_have_committed(error: &sqlx::Error) -> bool {
     )
 }
 
-/// True when PostgreSQL refused for a reason that passes (a timeout, a lock not granted,
-/// overload, a shutdown or restart under way): the caller should answer 503 and the client retry.
+/// True when the database is busy: no pooled connection within the acquire timeout, or
+/// PostgreSQL refused for a reason that passes (a timeout, a lock not granted, overload, a
+/// shutdown or restart under way). The one rule for "answer 503, the client retries", used by
+/// the API and the claim engine alike.
 pub fn is_transient(error: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = error else {
-        return is_overloaded(error);
+        return matches!(error, sqlx::Error::PoolTimedOut);
     };
     let code = db.code().unwrap_or_default();
     code.starts_with("08") // connection exception

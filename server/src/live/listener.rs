@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use sqlx::{
-    PgPool,
-    postgres::{PgListener, PgPoolOptions},
-};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use super::LiveHub;
@@ -23,7 +20,7 @@ pub fn payload(instance: &str, coupon: &str) -> String {
 pub async fn run(hub: LiveHub, pool: PgPool, instance: String, shutdown: CancellationToken) {
     let own = format!("{instance}:");
     loop {
-        let mut listener = match connect(&pool).await {
+        let mut listener = match db::listen(&pool, db::live::CHANNEL).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!(error = %e, "live listener cannot connect; retrying");
@@ -56,16 +53,4 @@ pub async fn run(hub: LiveHub, pool: PgPool, instance: String, shutdown: Cancell
             }
         }
     }
-}
-
-async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
-    // A connection of its own, outside the request pool: LISTEN keeps it for ever, and it must
-    // not take one of the DB_POOL_SIZE connections that requests share.
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(pool.connect_options().as_ref().clone())
-        .await?;
-    let mut listener = PgListener::connect_with(&own).await?;
-    listener.listen(db::live::CHANNEL).await?;
-    Ok(listener)
 }

@@ -1,7 +1,7 @@
 //! Live stock: states read from PostgreSQL, fanned out to SSE subscribers, shared across
 //! processes through LISTEN/NOTIFY.
 //!
-//! claim -> [`LiveHub::claimed`] (mark dirty) -> publisher (bounded-rate re-read + one NOTIFY per
+//! claim or sale change -> [`LiveHub::changed`] (mark dirty) -> publisher (bounded-rate re-read + one NOTIFY per
 //! round) -> watch channels -> SSE streams; other processes: NOTIFY -> listener -> mark dirty.
 
 pub mod hub;
@@ -14,6 +14,9 @@ use std::time::Duration;
 pub use hub::LiveHub;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+
+/// Most coupons a live board carries, newest first: the `/live` page and `GET /api/events`.
+pub const BOARD_LIMIT: i64 = 500;
 
 /// Settings of the live updates.
 #[derive(Debug, Clone, Copy)]

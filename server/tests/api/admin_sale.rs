@@ -2,13 +2,13 @@
 //! server function changes the sale through the same service as the JSON API (rules, audit
 //! log), answers a refused input with a 4xx that changes nothing, and sends the browser back.
 
-mod common;
+use crate::common;
 
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use common::{TestApp, admin};
+use crate::common::{TestApp, admin};
 
 /// Posts a form to the server function at `path` as a plain HTML form does (Accept: text/html,
 /// a Referer). Returns the status and the Location.
@@ -49,7 +49,6 @@ async fn coupon(app: &TestApp) -> Value {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sale_forms_change_the_sale_and_go_back(pool: PgPool) {
-    let _one = admin::exclusive().await;
     let app = admin::open(&pool).await;
     app.create("S", 1).await;
     assert_eq!(app.claim("u1", "S").await.0, 200);
@@ -168,7 +167,6 @@ async fn sale_forms_change_the_sale_and_go_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_coupon_page_shows_the_sale_and_the_list_its_status(pool: PgPool) {
-    let _one = admin::exclusive().await;
     let app = admin::open(&pool).await;
     app.create("S", 2).await;
     let (status, _) = app.patch("S", &json!({"paused": true})).await;

@@ -1,4 +1,6 @@
-//! Test harness: the real app on port 0 over a fresh database made by `#[sqlx::test]`.
+//! Test harness: the real app on port 0 over a fresh database made by `#[sqlx::test]`, and
+//! the claim engine alone.
+// `tests/metrics.rs` compiles this too and uses only part of it.
 #![allow(dead_code)]
 
 pub mod admin;
@@ -9,7 +11,11 @@ pub mod sse;
 use std::net::SocketAddr;
 
 use serde_json::Value;
-use server::{config::Config, startup::Application};
+use server::{
+    claims::ClaimEngine,
+    config::{Config, EngineMode},
+    startup::Application,
+};
 use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
@@ -23,6 +29,23 @@ pub struct TestApp {
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     /// Every route pattern of the running router (see `route_patterns`).
     pub routes: Vec<String>,
+}
+
+/// A claim engine on `pool` in `mode`, with the server's default batch bound, as the server
+/// builds it (without live updates).
+pub fn engine(pool: &PgPool, mode: EngineMode) -> ClaimEngine {
+    let config = Config::for_database("unused");
+    ClaimEngine::new(
+        pool.clone(),
+        mode,
+        config.claim_batch_max,
+        Default::default(),
+    )
+}
+
+/// The engine mode under test: CLAIM_ENGINE, read as the server reads it.
+pub fn engine_mode() -> EngineMode {
+    Config::for_database("unused").claim_engine
 }
 
 /// Starts the app on `pool`'s database, with the engine named by CLAIM_ENGINE (default
@@ -42,7 +65,8 @@ pub async fn spawn_with(pool: &PgPool, adjust: impl FnOnce(&mut Config)) -> Test
     config.rate_limits = false;
     adjust(&mut config);
     // Its own pool on the same database, as a second server process would have.
-    let app_pool = server::db::connect_with(&config, (*pool.connect_options()).clone())
+    let app_pool = server::startup::database_settings(&config, (*pool.connect_options()).clone())
+        .request_pool()
         .await
         .expect("connect app pool");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -225,7 +249,8 @@ pub async fn db_state(pool: &PgPool, coupon: &str) -> (i32, i32, i64, i64) {
     .expect("db state")
 }
 
-/// Every invariant of DESIGN.md for one coupon, checked from the database.
+/// The stock invariants of one coupon, checked from the database: no oversell, no double
+/// claim, `remaining_amount == amount - claims`.
 pub async fn assert_invariants(pool: &PgPool, coupon: &str) -> (i32, i32, i64) {
     let (amount, remaining, claims, distinct) = db_state(pool, coupon).await;
     assert!(

@@ -2,11 +2,9 @@
 //! stock back up (by the row's version, never backwards), a pause or a window shows at once,
 //! and a coupon that sells out again says so again.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     spawn,
     sse::{SseEvent, SseReader},
 };

@@ -1,7 +1,7 @@
 //! The public GET of a coupon with many claimers: streamed page by page, yet the same JSON and
 //! the same snapshot as a small coupon's one-statement answer.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use sqlx::PgPool;

@@ -1,14 +1,13 @@
 //! Admin sessions: sign-in, the cookie's attributes, expiry, sign-out, cross-site refusals.
 
-mod common;
+use crate::common;
 
-use common::admin::{PASSWORD, client, goes_to_signin, locked, session_cookie, sign_in};
+use crate::common::admin::{PASSWORD, client, goes_to_signin, locked, session_cookie, sign_in};
 use reqwest::header;
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sign_in_issues_a_strict_http_only_session(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = locked(&pool, 60).await;
     let wrong = sign_in(&app, "wrong").await;
     assert_eq!(wrong.status(), 303);
@@ -74,7 +73,6 @@ async fn sign_in_issues_a_strict_http_only_session(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_expired_session_is_refused(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     // A zero lifetime: the signed expiry is already past when the next request arrives.
     let app = locked(&pool, 0).await;
     let set = session_cookie(&sign_in(&app, PASSWORD).await).unwrap();
@@ -90,7 +88,6 @@ async fn an_expired_session_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn cross_site_form_posts_change_nothing(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     for app in [locked(&pool, 60).await, common::admin::open(&pool).await] {
         let cookie = session_cookie(&sign_in(&app, PASSWORD).await)
             .map(|c| c.split(';').next().unwrap().to_owned())
@@ -116,7 +113,6 @@ async fn cross_site_form_posts_change_nothing(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn sessions_hold_across_processes_sharing_session_secret(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let secret = "a shared secret of at least thirty-two bytes";
     let with = |password: &'static str| {
         common::spawn_with(&pool, move |c| {

@@ -1,6 +1,6 @@
 //! The claimers CSV cannot carry a formula into a spreadsheet (OWASP CSV injection).
 
-mod common;
+use crate::common;
 
 use sqlx::PgPool;
 

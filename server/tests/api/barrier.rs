@@ -1,7 +1,7 @@
 //! The durability barrier on a durable cluster with a 10 s `wal_writer_delay` (see the crash
 //! tier in `tests/crash/` for the same promise under load and real crashes).
 
-#[path = "crash/cluster.rs"]
+#[path = "../crash/cluster.rs"]
 #[allow(dead_code)] // this test only starts a cluster; the crash tier also crashes it
 mod cluster;
 

@@ -1,6 +1,6 @@
 //! The UI is rendered on the server: the HTML already holds the data.
 
-mod common;
+use crate::common;
 
 use sqlx::PgPool;
 

@@ -1,7 +1,7 @@
 //! The SSE subscriber cap: a full server answers 503 with Retry-After, and a closed stream frees
 //! its place.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

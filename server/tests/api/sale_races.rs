@@ -8,7 +8,7 @@
 //! claims`; and no claim sent after a pause (or the end of the window) was acknowledged and
 //! answered before the resume answered `200`.
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{Arc, Mutex},
@@ -19,7 +19,7 @@ use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use common::{TestApp, assert_invariants, spawn, tally};
+use crate::common::{TestApp, assert_invariants, spawn, tally};
 
 const COUPON: &str = "RACE";
 /// Distinct users; they come back again and again.

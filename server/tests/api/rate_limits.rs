@@ -2,9 +2,9 @@
 //! right thing: the client IP (the peer, or the last X-Forwarded-For hop when trusted), the
 //! user id, and failed credentials per IP.
 
-mod common;
+use crate::common;
 
-use common::admin::{PASSWORD, TOKEN, client};
+use crate::common::admin::{PASSWORD, TOKEN, client};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -118,7 +118,6 @@ async fn claims_per_user_are_limited(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn failed_credentials_lock_an_address_out(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::spawn_with(&pool, |c| {
         c.rate_limits = true;
         c.admin_password = Some(PASSWORD.into());

@@ -1,6 +1,6 @@
 //! The admin's claimers list: keyset pages, prefix search, CSV, and speed with 100,000 claimers.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
@@ -29,7 +29,6 @@ async fn walk(app: &common::TestApp, name: &str, query: &str) -> (Vec<String>, u
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claimers_are_keyset_pages_in_claim_order_searchable_by_prefix(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("PAGED", 200).await;
     let users: Vec<String> = (0..130).map(|i| format!("u{i}")).collect();
@@ -61,7 +60,6 @@ async fn claimers_are_keyset_pages_in_claim_order_searchable_by_prefix(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn unicode_prefixes_match_exactly(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("UNI", 10).await;
     for user in ["émile", "éa", "ê", "e", "日本", "日", "🎉x"] {
@@ -77,7 +75,6 @@ async fn unicode_prefixes_match_exactly(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bad_claimers_queries_are_refused(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("Q", 1).await;
     for query in [
@@ -108,7 +105,6 @@ async fn bad_claimers_queries_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn csv_holds_every_claimer_in_claim_order(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("CSV X", 10).await;
     let users = [
@@ -172,7 +168,6 @@ async fn seed(pool: &PgPool, name: &str, n: i32) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claimers_stay_fast_with_100_000_claimers(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     seed(&pool, "BIG", 100_000).await;
     seed(&pool, "OTHER", 20_000).await;
     let app = common::admin::open(&pool).await;

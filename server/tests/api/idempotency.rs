@@ -1,13 +1,13 @@
 //! `Idempotency-Key` on claims (Stripe's semantics), over real HTTP, across two server
 //! processes sharing one database.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use common::{TestApp, assert_invariants, spawn, spawn_with};
+use crate::common::{TestApp, assert_invariants, spawn, spawn_with};
 
 /// Claims with an Idempotency-Key; returns status, whether it was a replay, and the body.
 async fn claim_with_key(app: &TestApp, key: &str, user: &str, coupon: &str) -> (u16, bool, Value) {
@@ -160,21 +160,17 @@ async fn old_keys_expire_and_dead_owners_free_theirs(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let (status, _, body) = claim_with_key(&app, "orphan", "frank", "K").await;
-    assert_eq!(
-        (status, body["code"].clone()),
-        (422, json!("idempotency_key_reused"))
-    );
+    let frank = || async {
+        let (status, _, body) = claim_with_key(&app, "orphan", "frank", "K").await;
+        (status, body["code"].clone())
+    };
+    assert_eq!(frank().await, (422, json!("idempotency_key_reused")));
     sqlx::query("UPDATE idempotency_keys SET request_hash = $1 WHERE key = 'orphan'")
         .bind(server::idempotency::fingerprint("frank", "K"))
         .execute(&pool)
         .await
         .unwrap();
-    let (status, _, body) = claim_with_key(&app, "orphan", "frank", "K").await;
-    assert_eq!(
-        (status, body["code"].clone()),
-        (409, json!("idempotency_key_in_use"))
-    );
+    assert_eq!(frank().await, (409, json!("idempotency_key_in_use")));
     sqlx::query("UPDATE idempotency_keys SET locked_at = now() - interval '10 minutes'")
         .execute(&pool)
         .await

@@ -1,7 +1,7 @@
 //! The UI's server functions judge their input like the JSON API: a NUL or other control
 //! character in a name is a 400, never a 500 from PostgreSQL, and changes nothing.
 
-mod common;
+use crate::common;
 
 use sqlx::PgPool;
 

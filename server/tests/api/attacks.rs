@@ -1,8 +1,6 @@
 //! Attack tests: truly concurrent claims, then the invariants checked from the database.
 
-mod common;
-
-use common::{assert_invariants, attack::burst, spawn, tally};
+use crate::common::{assert_invariants, attack::burst, spawn, tally};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 

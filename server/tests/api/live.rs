@@ -1,11 +1,11 @@
 //! Live stock over SSE, on real ports and a real database: snapshot then changes, coalescing,
 //! Last-Event-ID, two server instances on one database, and shutdown with streams open.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     attack::burst,
     spawn,
     sse::{SseEvent, SseReader},

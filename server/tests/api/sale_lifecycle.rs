@@ -1,13 +1,13 @@
 //! The sale lifecycle contract over real HTTP: window, pause, restock, release, audit log.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use common::{assert_invariants, spawn};
+use crate::common::{assert_invariants, spawn};
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339()
@@ -259,7 +259,6 @@ async fn the_audit_log_records_every_admin_action_in_order(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_audit_log_names_token_session_and_sign_ins(pool: PgPool) {
-    let _one = common::admin::exclusive().await;
     let app = common::admin::locked(&pool, 60).await;
     let http = common::admin::client();
     let token = format!("Bearer {}", common::admin::TOKEN);

@@ -17,17 +17,6 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Runs the admin tests of a test binary one at a time: hold the guard for the whole test.
-///
-/// Why: when several apps in one process serve page renders at the same moment, a render
-/// sometimes never finishes (about 1 run in 15 of the admin page tests with parallel tests;
-/// never with one app per process, nor against the real binary under 8 concurrent clients, so it
-/// looks like process-wide state in the Leptos integration shared by the apps).
-pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    ONE_AT_A_TIME.lock().await
-}
-
 /// A server without ADMIN_PASSWORD (the admin is open).
 pub async fn open(pool: &PgPool) -> super::TestApp {
     super::spawn_with(pool, |_| {}).await

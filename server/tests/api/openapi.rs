@@ -1,7 +1,7 @@
 //! The OpenAPI document against the running router: the same routes, the same methods, the
 //! same auth rule. Schemathesis (make test) then checks the answers against it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

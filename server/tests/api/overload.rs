@@ -1,6 +1,6 @@
 //! A request that cannot get a database connection in time gets a 503 with the error JSON.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The admin pages as the server renders them, and the "New coupon" form's server function as a
 //! browser without JavaScript and the hydrated page call it.
 
-mod common;
+use crate::common;
 
 use reqwest::{StatusCode, header, redirect::Policy};
 use sqlx::PgPool;
@@ -23,7 +23,6 @@ fn coupon_rows(html: &str) -> usize {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn coupons_page_lists_newest_first_fifty_a_page(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     let (status, empty) = html(&app, "/").await;
     assert_eq!(status, 200);
@@ -47,7 +46,6 @@ async fn coupons_page_lists_newest_first_fifty_a_page(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn coupon_page_shows_stock_and_claimers(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("🎉 SALE/1", 4).await;
     for user in ["ann", "bob", "cat"] {
@@ -85,7 +83,6 @@ async fn coupon_page_shows_stock_and_claimers(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn new_coupon_form_without_javascript(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     let browser = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -143,7 +140,6 @@ async fn new_coupon_form_without_javascript(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn new_coupon_call_from_the_hydrated_page(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     let call = |name: &'static str, amount: &'static str| {
         app.http
@@ -162,7 +158,6 @@ async fn new_coupon_call_from_the_hydrated_page(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_failing_database_shows_an_error_page_without_internals(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     app.create("GONE", 3).await;
     // Break the schema under the running server: every read of coupons now fails.
@@ -184,4 +179,35 @@ async fn a_failing_database_shows_an_error_page_without_internals(pool: PgPool) 
             );
         }
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_busy_database_is_a_503_for_pages_server_functions_and_the_api_alike(pool: PgPool) {
+    let app = common::spawn_with(&pool, |c| c.db_lock_timeout_ms = 200).await;
+    app.create("BUSY", 3).await;
+    // Another session holds the coupons table: every read of it waits for the lock, then gives
+    // up (lock_timeout), which is a passing refusal: 503, never 500.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE coupons IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    for path in ["/", "/coupons/BUSY"] {
+        let (status, page) = html(&app, path).await;
+        assert_eq!(status, 503, "{path}");
+        assert!(page.contains("could not be loaded"), "{path}");
+    }
+    let rpc = app
+        .http
+        .post(format!("{}/rpc/find_coupon", app.base))
+        .form(&[("name", "BUSY")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rpc.status(), 503);
+    assert!(rpc.text().await.unwrap().contains("Busy"));
+    let (status, body) = app.get("/api/coupons/BUSY").await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("unavailable")));
+    holder.rollback().await.unwrap();
+    assert_eq!(html(&app, "/coupons/BUSY").await.0, 200);
 }

@@ -1,11 +1,11 @@
 //! The auth rule of every route, enumerated from the real router: a route nobody listed as public
 //! must refuse anonymous callers, so a new admin route without auth fails here.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
-use common::admin::{PASSWORD, TOKEN, client, goes_to_signin, locked};
+use crate::common::admin::{PASSWORD, TOKEN, client, goes_to_signin, locked};
 use reqwest::{Method, StatusCode};
 use server::auth::policy;
 use sqlx::PgPool;
@@ -49,7 +49,6 @@ fn concrete(pattern: &str) -> String {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn every_route_follows_the_auth_rule(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = locked(&pool, 60).await;
     let http = client();
     // Sanity: the enumeration really sees the admin routes, page routes and server functions.
@@ -161,7 +160,6 @@ async fn every_route_follows_the_auth_rule(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn open_admin_admits_everyone_and_says_so(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = common::admin::open(&pool).await;
     let http = client();
     for pattern in &app.routes {
@@ -263,7 +261,6 @@ fn escapes(target: &str) -> Vec<String> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn no_encoded_or_odd_path_shows_admin_data_to_a_stranger(pool: PgPool) {
-    let _one_at_a_time = common::admin::exclusive().await;
     let app = locked(&pool, 60).await;
     for (name, amount) in [("SECRET", 10), ("HIDDEN-COUPON-71", 10)] {
         let created = client()

@@ -7,15 +7,11 @@ use server::{
 };
 use sqlx::PgPool;
 
+use crate::common;
+
+/// The engine of the mode under test (CLAIM_ENGINE, as for the server).
 fn engine(pool: &PgPool) -> ClaimEngine {
-    // CLAIM_ENGINE in the environment picks the mode under test, as for the server.
-    let config = Config::for_database("unused");
-    ClaimEngine::new(
-        pool.clone(),
-        config.claim_engine,
-        config.claim_batch_max,
-        Default::default(),
-    )
+    common::engine(pool, common::engine_mode())
 }
 
 #[sqlx::test(migrations = "../migrations")]

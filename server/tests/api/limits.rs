@@ -1,6 +1,6 @@
 //! Limits that hold under hostile clients, tried with real slow clients on loopback.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

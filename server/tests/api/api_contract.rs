@@ -1,8 +1,6 @@
-//! Every row of the API contract in DESIGN.md, over real HTTP.
+//! Every row of the API contract (README, "The JSON API"), over real HTTP.
 
-mod common;
-
-use common::spawn;
+use crate::common::spawn;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 

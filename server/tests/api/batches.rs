@@ -1,10 +1,8 @@
 //! The batched engine's database path, including the race with another process.
 
-use server::{
-    claims::{ClaimEngine, ClaimError},
-    config::EngineMode,
-    db,
-};
+use server::{claims::ClaimError, config::EngineMode, db};
+
+use crate::common::engine;
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// Another "process": locks the coupon and claims it for `user`, without committing yet.
@@ -137,7 +135,7 @@ async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
     db::coupons::insert(&pool, "RACE", 2, None, None)
         .await
         .unwrap();
-    let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
+    let engine = engine(&pool, EngineMode::Batched);
     let other = other_process_claims(&pool, "RACE", "alice").await;
     let claims: Vec<_> = ["alice", "bob", "carol"]
         .into_iter()
@@ -175,7 +173,7 @@ async fn claims_of_unknown_coupons_leave_no_worker_behind(pool: PgPool) {
     db::coupons::insert(&pool, "REAL", 5, None, None)
         .await
         .unwrap();
-    let engine = ClaimEngine::new(pool.clone(), EngineMode::Batched, 512, Default::default());
+    let engine = engine(&pool, EngineMode::Batched);
     let claims: Vec<_> = (0..2000)
         .map(|i| {
             let engine = engine.clone();
