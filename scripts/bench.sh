@@ -103,6 +103,12 @@ pg_ticks() {
 }
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 
+# Claims and batches settled so far, from the server's own metrics (batched engine; 0 0 else).
+batch_totals() {
+  curl -s "$url/metrics" | awk '/^coupons_claim_batch_size_sum/ { s = $2 }
+    /^coupons_claim_batch_size_count/ { c = $2 } END { printf "%d %d\n", s, c }'
+}
+
 # Runs wrk while sampling the server's RSS and counting the CPU time of the server and of
 # PostgreSQL; appends one row to the results.
 run() { # mode label coupon conns seconds script
@@ -116,11 +122,14 @@ run() { # mode label coupon conns seconds script
     perf record -a -g -F 499 -o "$work/perf-$mode-$conns.data" -- sleep "$secs" >/dev/null 2>&1 &
     perf_pid=$!
   fi
-  local server0 pg0
+  local server0 pg0 batched0 batches0 batched1 batches1
   server0=$(server_ticks) pg0=$(pg_ticks)
+  read -r batched0 batches0 < <(batch_totals)
   out=$(BENCH_COUPON=$coupon BENCH_RUN="$label-$conns" wrk -t"$threads" -c"$conns" -d"${secs}s" \
         --timeout 10s -s "scripts/bench/$script" "$url" | grep '^RESULT')
   out="$out server_cpu_us=$(( ($(server_ticks) - server0) * tick_us )) pg_cpu_us=$(( ($(pg_ticks) - pg0) * tick_us ))"
+  read -r batched1 batches1 < <(batch_totals)
+  out="$out batched=$((batched1 - batched0)) batches=$((batches1 - batches0))"
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   peak=$(sort -n "$work/rss" | tail -1)
   if [ -n "$perf_pid" ]; then
@@ -188,8 +197,8 @@ fi
 
 echo
 echo "PostgreSQL durability: $durability"
-printf '%-24s %-19s %6s %10s %10s %9s %9s %9s %8s %8s %10s %10s\n' \
-  mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB" "server µs" "pg µs"
+printf '%-24s %-19s %6s %10s %10s %9s %9s %9s %8s %8s %10s %10s %7s\n' \
+  mode run conns "ok/s" "req/s" "p50 ms" "p99 ms" "p999 ms" errors "rss MB" "server µs" "pg µs" "batch"
 while IFS=$'\t' read -r mode label coupon conns rss result; do
   declare -A r=()
   for kv in ${result#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
@@ -197,18 +206,27 @@ while IFS=$'\t' read -r mode label coupon conns rss result; do
   awk -v m="$mode" -v l="$label" -v c="$conns" -v ok="${r[ok]}" -v n="${r[requests]}" -v s="$secs" \
       -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v p999="${r[p999_us]}" \
       -v e=$(( ${r[other]} + ${r[socket_errors]} )) -v rss="$rss" \
-      -v srv="${r[server_cpu_us]}" -v pg="${r[pg_cpu_us]}" \
+      -v srv="${r[server_cpu_us]}" -v pg="${r[pg_cpu_us]}" -v bc="${r[batched]}" -v bn="${r[batches]}" \
       'BEGIN { okd = ok > 0 ? ok : 1
-               printf "%-24s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f %10.1f %10.1f\n",
+               batch = bn > 0 ? sprintf("%.1f", bc / bn) : "-"
+               printf "%-24s %-19s %6d %10.0f %10.0f %9.1f %9.1f %9.1f %8d %8.1f %10.1f %10.1f %7s\n",
                m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024,
-               srv / okd, pg / okd }'
+               srv / okd, pg / okd, batch }'
   echo -e "$coupon\t${r[ok]}" >>"$work/oks.tsv"
   [ "$label" = hot ] && awk -v m="$mode" -v c="$conns" -v ok="${r[ok]}" -v s="$secs" -v srv="${r[server_cpu_us]}" \
     'BEGIN { printf "%s\t%s\t%.0f\t%.1f\n", m, c, ok / s, srv / (ok > 0 ? ok : 1) }' >>"$work/hot.tsv"
   unset r
 done <"$results"
 echo "(ok/s: successful claims per second, or successful GETs for the read run; errors: non-2xx/409 answers plus socket errors;"
-echo " server µs, pg µs: CPU time of the server process and of the whole PostgreSQL cluster over the run, per ok)"
+echo " server µs, pg µs: CPU time of the server process and of the whole PostgreSQL cluster over the run, per ok;"
+echo " batch: mean claims per batch transaction, from the server's metrics)"
+if [[ " $modes " == *" batched "* && " $modes " == *" per-request "* ]]; then
+  echo
+  awk -F'\t' '{ ok[$1 "\t" $2] = $3; if ($1 == "batched") conns[$2] = 1 }
+    END { for (c in conns) if (ok["per-request\t" c] > 0)
+            printf "batched / per-request at %s connections: %.1fx\n", c, ok["batched\t" c] / ok["per-request\t" c] }' \
+    "$work/hot.tsv" | sort -t' ' -k4 -n
+fi
 if [ -n "$baseline$variant" ]; then
   echo
   echo "hot runs against the plain rows of this run: ok/s, and server CPU µs per claim"

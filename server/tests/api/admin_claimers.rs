@@ -117,12 +117,7 @@ async fn csv_holds_every_claimer_in_claim_order(pool: PgPool) {
     for user in users {
         assert_eq!(app.claim(user, "CSV X").await.0, 200);
     }
-    let resp = app
-        .http
-        .get(format!("{}/api/coupons/CSV%20X/claims.csv", app.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.fetch("/api/coupons/CSV%20X/claims.csv").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(
@@ -249,12 +244,7 @@ async fn claimers_stay_fast_with_100_000_claimers(pool: PgPool) {
     assert!(body["next"].is_i64());
 
     let start = Instant::now();
-    let resp = app
-        .http
-        .get(format!("{}/api/coupons/BIG/claims.csv", app.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.fetch("/api/coupons/BIG/claims.csv").await;
     let csv = resp.bytes().await.unwrap();
     let csv_time = start.elapsed();
     assert_eq!(

@@ -7,13 +7,7 @@ use reqwest::{StatusCode, header, redirect::Policy};
 use sqlx::PgPool;
 
 async fn html(app: &common::TestApp, path: &str) -> (StatusCode, String) {
-    let resp = app
-        .http
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
+    app.page(path).await
 }
 
 /// Number of coupon rows in the coupons page's table (each row links to its coupon page).

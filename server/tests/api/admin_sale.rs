@@ -151,12 +151,7 @@ async fn sale_forms_change_the_sale_and_go_back(pool: PgPool) {
             .iter()
             .all(|e| e["actor"] == "open")
     );
-    let page = app
-        .http
-        .get(format!("{}/audit", app.base))
-        .send()
-        .await
-        .unwrap();
+    let page = app.fetch("/audit").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert_eq!(html.matches(">coupon.patch<").count(), 5, "{html}");
@@ -174,14 +169,9 @@ async fn the_coupon_page_shows_the_sale_and_the_list_its_status(pool: PgPool) {
     let html = |path: &'static str| {
         let app = &app;
         async move {
-            let r = app
-                .http
-                .get(format!("{}{path}", app.base))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{path}");
-            r.text().await.unwrap()
+            let (status, page) = app.page(path).await;
+            assert_eq!(status, 200, "{path}");
+            page
         }
     };
     let page = html("/coupons/S").await;

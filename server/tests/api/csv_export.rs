@@ -19,11 +19,8 @@ async fn cells_that_a_spreadsheet_would_run_are_neutralised(pool: PgPool) {
         assert_eq!(app.claim(user, "SHEET").await.0, 200, "{user}");
     }
     let csv = app
-        .http
-        .get(format!("{}/api/coupons/SHEET/claims.csv", app.base))
-        .send()
+        .fetch("/api/coupons/SHEET/claims.csv")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -69,12 +66,7 @@ async fn a_stalled_download_holds_no_database_connection(pool: PgPool) {
     .await
     .unwrap();
     // Headers and a first chunk, then the reader stalls (10 MB do not fit the socket buffers).
-    let mut download = app
-        .http
-        .get(format!("{}/api/coupons/HUGE/claims.csv", app.base))
-        .send()
-        .await
-        .unwrap();
+    let mut download = app.fetch("/api/coupons/HUGE/claims.csv").await;
     assert_eq!(download.status(), 200);
     let first = download.chunk().await.unwrap().expect("a first chunk");
     let mut rows = first.iter().filter(|b| **b == b'\n').count();

@@ -27,12 +27,7 @@ fn concrete(pattern: &str) -> String {
 }
 
 async fn document(app: &common::TestApp) -> Value {
-    let response = app
-        .http
-        .get(format!("{}/api/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap();
+    let response = app.fetch("/api/openapi.json").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     response.json().await.unwrap()

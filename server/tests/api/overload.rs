@@ -55,12 +55,7 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
     );
     assert!(!body["error"].as_str().unwrap_or("").is_empty());
     // Readiness needs a database round trip; liveness does not.
-    let ready = app
-        .http
-        .get(format!("{}/health/ready", app.base))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.fetch("/health/ready").await;
     assert_eq!(ready.status(), 503);
     assert_eq!(ready.headers()["retry-after"], "1");
     let body: serde_json::Value = ready.json().await.unwrap();

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 async fn home_page_is_server_rendered_with_the_coupons(pool: PgPool) {
     let app = common::spawn(&pool).await;
     app.create("SSR_VISIBLE", 7).await;
-    let resp = app.http.get(format!("{}/", app.base)).send().await.unwrap();
+    let resp = app.fetch("/").await;
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(html.contains("SSR_VISIBLE"), "coupon missing from the HTML");
@@ -21,12 +21,7 @@ async fn home_page_is_server_rendered_with_the_coupons(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn unknown_page_is_a_404_page(pool: PgPool) {
     let app = common::spawn(&pool).await;
-    let resp = app
-        .http
-        .get(format!("{}/no/such/page", app.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.fetch("/no/such/page").await;
     assert_eq!(resp.status(), 404);
     assert!(resp.text().await.unwrap().contains("Page not found"));
 }
@@ -36,12 +31,7 @@ async fn pages_carry_a_nonce_csp_that_every_inline_script_obeys(pool: PgPool) {
     let app = common::spawn(&pool).await;
     app.create("CSP", 3).await;
     for path in ["/", "/coupons/CSP", "/live", "/no/such/page"] {
-        let resp = app
-            .http
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let resp = app.fetch(path).await;
         let headers = resp.headers().clone();
         let csp = headers["content-security-policy"]
             .to_str()
@@ -72,12 +62,7 @@ async fn pages_carry_a_nonce_csp_that_every_inline_script_obeys(pool: PgPool) {
         assert_eq!(scripts, with_nonce, "{path}: a script without the nonce");
     }
     // Everything else gets the headers too, with a CSP that allows nothing.
-    let resp = app
-        .http
-        .get(format!("{}/health", app.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.fetch("/health").await;
     let headers = resp.headers();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert!(

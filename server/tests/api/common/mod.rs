@@ -132,16 +132,21 @@ impl TestApp {
             .await
     }
 
-    /// GETs a path (already percent-encoded where needed).
+    /// GETs a path (already percent-encoded where needed): the whole response.
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.base);
+        self.http.get(url).send().await.expect("request")
+    }
+
+    /// GETs a path (already percent-encoded where needed): status and JSON body.
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        read(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .expect("request"),
-        )
-        .await
+        read(self.fetch(path).await).await
+    }
+
+    /// GETs a page: status and HTML.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self.fetch(path).await;
+        (response.status(), response.text().await.expect("body"))
     }
 
     /// Sends `method path` with an optional JSON body and extra headers; returns the status, the
