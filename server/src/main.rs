@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use server::{config::Config, startup::Application, telemetry};
 
+/// mimalloc instead of glibc's malloc: a request allocates and frees dozens of small buffers
+/// across threads, where glibc's arenas spent a fifth of the server's CPU in the claim benchmark
+/// (`make bench-profile`: `_int_malloc`, `_int_free`, `malloc_consolidate`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match Config::try_parse() {

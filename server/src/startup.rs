@@ -6,12 +6,8 @@ use anyhow::Context;
 
 use app::backend::SharedBackend;
 use axum::{
-    BoxError, Router,
-    error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, Request},
-    http::{HeaderName, StatusCode},
-    middleware::from_fn_with_state,
-    routing::get,
+    BoxError, Router, error_handling::HandleErrorLayer, extract::DefaultBodyLimit,
+    http::StatusCode, middleware::from_fn_with_state, routing::get,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -20,11 +16,7 @@ use sqlx::{PgPool, postgres::PgConnectOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::{ServiceBuilder, timeout::TimeoutLayer};
-use tower_http::{
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    services::ServeDir,
-    trace::TraceLayer,
-};
+use tower_http::services::ServeDir;
 
 use crate::{
     api::{self, spec::ApiSpec},
@@ -36,11 +28,9 @@ use crate::{
     rate_limit::{RateLimitSettings, RateLimits},
     sale::Sales,
     serve::{ConnectionLimits, serve},
-    state::AppState,
+    state::{AppState, Shared},
     ui_backend::DbBackend,
 };
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A server bound to its listener, ready to run.
 pub struct Application {
@@ -108,8 +98,8 @@ impl Application {
                 "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
             );
         }
-        let state = AppState {
-            leptos_options: Arc::new(options),
+        let state = AppState::new(Shared {
+            leptos_options: options,
             engine: ClaimEngine::new(
                 pool.clone(),
                 config.claim_engine,
@@ -128,7 +118,7 @@ impl Application {
             limits,
             api_spec: ApiSpec::new(&doc)?,
             metrics: config.metrics.then(crate::metrics::recorder).flatten(),
-        };
+        });
         if let Some(handle) = state.metrics.clone() {
             tokio::spawn(metrics_upkeep(handle, shutdown.clone()));
         }
@@ -252,18 +242,23 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         api_spec: state.api_spec.clone(),
     });
     let context = move || provide_context(backend.clone());
-    let options = (*state.leptos_options).clone();
+    let options = state.leptos_options.clone();
     // The UI's JS, WASM and CSS: a file service that answers a plain 404 for anything else, so
     // no public /pkg path can ever reach the app's renderer (the fallback below).
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    Router::new()
+    let app = Router::new()
         .nest_service("/pkg", ServeDir::new(pkg))
         // The pages carry an inline icon; browsers that ask anyway get a plain 404.
         .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
         .merge(json)
         .merge(auth::router())
-        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         // The admin guard runs before routing, so no route (nor the fallback) escapes it.
         .layer(from_fn_with_state(state.clone(), auth::require_admin))
         .with_state(state)
@@ -274,24 +269,12 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
                     api::ApiError::Timeout
                 }))
-                .layer(TimeoutLayer::new(Duration::from_millis(config.request_timeout_ms))),
+                .layer(TimeoutLayer::new(Duration::from_millis(
+                    config.request_timeout_ms,
+                ))),
         )
         .layer(axum::middleware::from_fn(crate::security_headers::add))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // Every layer here wraps the routed service, so the matched route is known.
-        .layer(axum::middleware::from_fn(crate::metrics::track_http))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let id = request
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
-                })
-                // Failures are logged once, where they are handled (ApiError).
-                .on_failure(()),
-        )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(crate::metrics::track_http));
+    crate::telemetry::with_request_ids(app)
 }

@@ -13,13 +13,29 @@ use crate::{
     rate_limit::RateLimits, sale::Sales,
 };
 
-/// Cheap to clone: every field is a handle.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    /// Behind an `Arc`: axum clones the state for every request, claims included, and
-    /// `LeptosOptions` is a dozen strings.
-    #[from_ref(skip)]
-    pub leptos_options: Arc<LeptosOptions>,
+/// What every handler and the Leptos integration share, behind one `Arc`: axum clones the state
+/// for every request (and again for each `State` extractor and `from_fn_with_state` layer), so a
+/// clone is one reference count, not one per field.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`]; every field is a handle.
+pub struct Shared {
+    pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub engine: ClaimEngine,
     /// Cancelled when the server stops, so long-lived responses (SSE) can end.
@@ -35,18 +51,34 @@ pub struct AppState {
     /// The OpenAPI document, served at `/api/openapi.json`.
     pub api_spec: ApiSpec,
     /// The Prometheus recorder; `None` when metrics are off.
-    #[from_ref(skip)]
     pub metrics: Option<PrometheusHandle>,
 }
+
+/// `State<T>` extractors for the parts handlers take.
+macro_rules! parts {
+    ($($field:ident: $part:ty),* $(,)?) => {$(
+        impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+
+parts!(
+    pool: PgPool,
+    engine: ClaimEngine,
+    shutdown: CancellationToken,
+    live: LiveHub,
+    auth: AdminAuth,
+    limits: RateLimits,
+    sales: Sales,
+    api_spec: ApiSpec,
+    leptos_options: LeptosOptions,
+);
 
 impl FromRef<AppState> for axum_extra::extract::cookie::Key {
     fn from_ref(state: &AppState) -> Self {
         state.auth.key()
-    }
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        (*state.leptos_options).clone()
     }
 }

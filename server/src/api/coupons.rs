@@ -7,7 +7,7 @@ use app::{
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value};
@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 use super::{
     ApiError,
-    extract::{ActorName, ApiJson, ApiPath, validated},
+    extract::{ActorName, ApiJson, ApiPath, IdempotencyKey, validated},
     spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound, JsonBody},
 };
 use crate::{claims::ClaimEngine, idempotency, rate_limit::RateLimits, sale::Sales};
@@ -193,11 +193,11 @@ pub async fn claim(
     State(engine): State<ClaimEngine>,
     State(limits): State<RateLimits>,
     State(pool): State<PgPool>,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ClaimRequest>,
 ) -> Result<Response, ApiError> {
     let body = validated(body)?;
-    let Some(key) = idempotency::key_of(&headers)? else {
+    let Some(key) = key else {
         return Ok(claim_now(engine, limits, body).await);
     };
     let hash = idempotency::fingerprint(&body.user_id, &body.coupon_name);

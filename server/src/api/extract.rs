@@ -19,6 +19,21 @@ pub struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
+/// The `Idempotency-Key` of a request, if any (`400` when malformed: see
+/// [`crate::idempotency::key_of`]), read without copying the other headers.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        crate::idempotency::key_of(&parts.headers).map(Self)
+    }
+}
+
 /// `axum::extract::Query`, rejecting with a 400 that names the bad parameter.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
