@@ -284,3 +284,23 @@ async fn bad_inputs_get_a_4xx_with_the_right_code_and_change_nothing(pool: PgPoo
         "a refused request changed the database"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_answer_carries_a_request_id_kept_from_the_client_or_made(pool: PgPool) {
+    let app = spawn(&pool).await;
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let first = id(&app.fetch("/health").await);
+    let second = id(&app.fetch("/api/coupons/NOPE").await);
+    assert_ne!(first, second, "each request gets its own id");
+    for made in [&first, &second] {
+        assert!(made.len() >= 3 && made.is_ascii(), "{made}");
+    }
+    let kept = app
+        .http
+        .get(format!("{}/health", app.base))
+        .header("x-request-id", "client-chosen-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(id(&kept), "client-chosen-42");
+}
