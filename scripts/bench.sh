@@ -68,9 +68,13 @@ port=$(scripts/free-port.sh)
 url="http://127.0.0.1:$port"
 results="$work/results.tsv"
 
+# The JSON API needs no UI files: every server (a baseline's binary too, which lives outside
+# target/) gets the same empty site.
+mkdir -p "$work/site/pkg"
 start_server() { # mode [binary database extra-settings]
   # shellcheck disable=SC2086 # the extra settings are NAME=value words
   env ${4:-} DATABASE_URL=${3:-$db} LISTEN_ADDR=127.0.0.1:$port CLAIM_ENGINE=$1 LOG_LEVEL=warn RATE_LIMITS=false \
+    SITE_ROOT="$work/site" \
     "${2:-target/release/server}" >"$work/server-$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
