@@ -229,7 +229,7 @@ if [[ " $modes " == *" batched "* && " $modes " == *" per-request "* ]]; then
   awk -F'\t' '{ ok[$1 "\t" $2] = $3; if ($1 == "batched") conns[$2] = 1 }
     END { for (c in conns) if (ok["per-request\t" c] > 0)
             printf "batched / per-request at %s connections: %.1fx\n", c, ok["batched\t" c] / ok["per-request\t" c] }' \
-    "$work/hot.tsv" | sort -t' ' -k4 -n
+    "$work/hot.tsv" | sort -t' ' -k5 -n
 fi
 if [ -n "$baseline$variant" ]; then
   echo
