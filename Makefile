@@ -21,7 +21,7 @@ bench: setup
 	@scripts/bench.sh
 
 bench-profile: setup
-	@BENCH_MODES=batched BENCH_CONNECTIONS=256 BENCH_PROFILE=1 scripts/bench.sh
+	@BENCH_MODES=batched BENCH_CONNECTIONS="64 256" BENCH_BIG_CLAIMERS=0 BENCH_PROFILE=1 scripts/bench.sh
 
 # 5,000 SSE subscribers on one release server while claims run: memory and latency (README).
 bench-live: setup

@@ -18,8 +18,9 @@
 # with those settings added ("mode+NAME=value" rows), on a database of its own, e.g. BENCH_VARIANT=METRICS=false for what
 # counting costs. Both comparisons end with a ratio table against the plain rows of the same run.
 # BENCH_PROFILE=1 also records a system-wide perf profile of each hot run and prints where the
-# CPU time goes (by process, then the server's hottest functions). `make bench-profile` does that
-# for the batched engine at 256 connections.
+# CPU time goes (by process, then the server's and PostgreSQL's hottest functions), and the
+# statements PostgreSQL spent the most time on (pg_stat_statements). `make bench-profile` does
+# that for the batched engine at 64 and 256 connections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -54,7 +55,11 @@ if [ -n "$baseline" ]; then
 fi
 log "cargo build --release -p server"
 cargo build --release -p server
-base=$(scripts/pg.sh start "$work/pg" "$(scripts/free-port.sh)" shared_buffers=256MB)
+pg_settings=(shared_buffers=256MB)
+# A profile also counts statements (pg_stat_statements: calls, time, rows of each statement).
+[ -n "${BENCH_PROFILE:-}" ] && pg_settings+=(shared_preload_libraries=pg_stat_statements)
+base=$(scripts/pg.sh start "$work/pg" "$(scripts/free-port.sh)" "${pg_settings[@]}")
+[ -n "${BENCH_PROFILE:-}" ] && psql -q "$base" -c "CREATE EXTENSION pg_stat_statements"
 durability=$(psql -tA "$base" -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name)
   FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'wal_writer_delay')")
 log "PostgreSQL at $base: $durability"
@@ -123,6 +128,7 @@ run() { # mode label coupon conns seconds script
   local sampler=$!
   local perf_pid=""
   if [ -n "${BENCH_PROFILE:-}" ] && [ "$label" = hot ]; then
+    psql -qtA "$base" -c "SELECT pg_stat_statements_reset()" >/dev/null
     perf record -a -g -F 499 -o "$work/perf-$mode-$conns.data" -- sleep "$secs" >/dev/null 2>&1 &
     perf_pid=$!
   fi
@@ -143,6 +149,14 @@ run() { # mode label coupon conns seconds script
       grep -E '^ +[0-9]' | head -8 || true
     echo "== perf: the server's hottest functions (self time, % of all samples) =="
     perf report -i "$work/perf-$mode-$conns.data" --pid "$server_pid" --no-children --sort dso,sym \
+      --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25 || true
+    echo "== pg_stat_statements: the statements that took the most time ($mode, $conns connections) =="
+    psql -q "$base" -c "SELECT calls, round(total_exec_time::numeric) AS total_ms,
+        round((total_exec_time / calls * 1000)::numeric) AS mean_us, rows,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8"
+    echo "== perf: PostgreSQL's hottest functions (self time, % of all samples) =="
+    perf report -i "$work/perf-$mode-$conns.data" --comm postgres --no-children --sort dso,sym \
       --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25 || true
   fi
   echo -e "$mode\t$label\t$coupon\t$conns\t${peak:-0}\t$out" >>"$results"
