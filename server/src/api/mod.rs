@@ -90,11 +90,7 @@ pub async fn health() -> Json<Value> {
     tag = "operations",
     summary = "Readiness: the database answers",
     security(()),
-    responses(
-        (status = 200, description = "`{\"status\":\"ready\"}`", body = Object),
-        (status = 503, description = "`unavailable`: no database round trip in time", body = app::api_types::ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
-    )
+    responses((status = 200, description = "`{\"status\":\"ready\"}`", body = Object), spec::Busy)
 )]
 /// `GET /health/ready`: readiness. `200` when a database round trip works within the acquire
 /// timeout, else `503 unavailable`, so a load balancer sends no traffic here meanwhile.
