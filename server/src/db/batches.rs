@@ -56,7 +56,9 @@ pub async fn settle_batch(
             SELECT u.user_id, u.ord FROM unnest($2::text[]) WITH ORDINALITY AS u(user_id, ord)
         ), held AS (
             SELECT DISTINCT i.user_id FROM input i
-            JOIN claims c ON c.coupon_name = $1 AND c.user_id = i.user_id
+            CROSS JOIN LATERAL (
+                SELECT 1 FROM claims c WHERE c.user_id = i.user_id AND c.coupon_name = $1 LIMIT 1
+            ) AS holds
         ), firsts AS (
             SELECT DISTINCT ON (user_id) user_id, ord FROM input
             WHERE user_id NOT IN (SELECT user_id FROM held)
@@ -158,7 +160,10 @@ pub async fn holders(
     user_ids: &[String],
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
-        "SELECT user_id FROM claims WHERE coupon_name = $1 AND user_id = ANY($2)",
+        r#"SELECT u.user_id AS "user_id!" FROM unnest($2::text[]) AS u(user_id)
+           CROSS JOIN LATERAL (
+               SELECT 1 FROM claims c WHERE c.user_id = u.user_id AND c.coupon_name = $1 LIMIT 1
+           ) AS holds"#,
         coupon_name,
         user_ids
     )
