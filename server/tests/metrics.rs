@@ -88,7 +88,7 @@ async fn counters_move_with_claims_and_requests(pool: &PgPool) {
     if std::env::var("CLAIM_ENGINE").as_deref() != Ok("per-request") {
         assert!(delta(&|t| sample(t, "coupons_claim_batch_size_count")) >= 1.0);
         assert!(delta(&|t| sample(t, "coupons_claim_batch_size_sum")) >= 4.0);
-        assert!(delta(&|t| sample(t, "coupons_claim_barrier_wait_seconds_count")) >= 1.0);
+        assert!(delta(&|t| sample(t, "coupons_claim_batch_duration_seconds_count")) >= 1.0);
     }
     assert!(sample(&after, "coupons_db_pool_connections") >= 1.0);
     assert!(

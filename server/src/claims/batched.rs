@@ -3,19 +3,19 @@
 //!
 //! A claim joins its coupon's queue and waits for its answer. The worker takes everything queued
 //! (up to `max_batch`; a lone claim waits only for one scheduler yield), settles it, replies to
-//! each waiter only after COMMIT, and goes again. Claims arriving while a batch is in the database
+//! each waiter only after its synchronous COMMIT (flushed to disk), and goes again. Claims arriving while a batch is in the database
 //! form the next batch, so the batch size follows the load. Correctness still lives in
 //! PostgreSQL: each batch holds the row lock, so any number of processes stay exactly right.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use app::api_types::ClaimReceipt;
 use sqlx::PgPool;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::ClaimError;
@@ -26,8 +26,6 @@ const IDLE: Duration = Duration::from_secs(10);
 const QUEUE_CAPACITY: usize = 8192;
 /// Beyond this many coupons with a live worker, claims go the per-request way.
 const MAX_QUEUES: usize = 10_000;
-/// Batches of one process waiting for their WAL flush at once (each holds a connection).
-const MAX_FLUSHING: usize = 8;
 
 type Reply = oneshot::Sender<Result<ClaimReceipt, ClaimError>>;
 
@@ -43,8 +41,6 @@ pub(super) struct Batcher {
     queues: Mutex<HashMap<String, mpsc::Sender<Waiter>>>,
     /// Cancelled at shutdown: workers settle what is queued and stop (releasing the pool).
     stop: CancellationToken,
-    /// Bounds the batches committed but not yet known durable.
-    flushing: Arc<Semaphore>,
 }
 
 impl Batcher {
@@ -54,7 +50,6 @@ impl Batcher {
             max_batch: max_batch.max(1),
             queues: Mutex::new(HashMap::new()),
             stop,
-            flushing: Arc::new(Semaphore::new(MAX_FLUSHING)),
         })
     }
 
@@ -157,14 +152,15 @@ impl Batcher {
         }
     }
 
-    /// Settles one batch on one connection, then answers every waiter once the outcome is
-    /// durable, after a barrier on that same connection (see `durable::confirm`). The worker
-    /// moves on to the next batch as soon as this one's COMMIT released the row lock; the wait
-    /// for the WAL flush happens beside it. A failed batch fails only its own waiters, with 503:
-    /// `unavailable` when nothing can have committed, `claim_outcome_unknown` when it may have.
+    /// Settles one batch on one connection and answers every waiter. The statement's COMMIT is
+    /// synchronous, so the outcome is durable when it returns (`db::batches::settle_batch`);
+    /// claims arriving meanwhile gather into the next batch (group commit). A failed batch fails
+    /// only its own waiters, with 503: `unavailable` when nothing can have committed,
+    /// `claim_outcome_unknown` when it may have.
     ///
     /// Returns false when the coupon does not exist.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
+        let started = Instant::now();
         let waiting = crate::metrics::PoolWait::start();
         let acquired = self.pool.acquire().await;
         drop(waiting);
@@ -177,42 +173,28 @@ impl Batcher {
         };
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
         let settled = super::settle::settle(&mut conn, coupon, &users).await;
-        let exists = !matches!(&settled, Ok(outcomes)
-            if outcomes.iter().all(|o| matches!(o, Err(ClaimError::NotFound))));
-        let Ok(permit) = Arc::clone(&self.flushing).acquire_owned().await else {
-            return exists; // never closed
-        };
-        let budget = self.pool.options().get_acquire_timeout();
-        let coupon = coupon.to_owned();
-        tokio::spawn(async move {
-            let _permit = permit;
-            // Even a batch that granted nothing waits: its "sold out" may rest on a commit that
-            // is not durable yet.
-            let barrier = std::time::Instant::now();
-            let outcomes = match settled {
-                Ok(outcomes) => super::durable::confirm(&mut conn, budget)
-                    .await
-                    .map(|()| crate::metrics::batch_settled(outcomes.len(), barrier))
-                    .map(|()| outcomes),
-                Err(error) => Err(error),
-            };
-            match outcomes {
-                Ok(outcomes) => {
-                    for (waiter, outcome) in batch.into_iter().zip(outcomes) {
-                        let _ = waiter.reply.send(outcome);
-                    }
+        drop(conn);
+        match settled {
+            Ok(outcomes) => {
+                crate::metrics::batch_settled(outcomes.len(), started);
+                let exists = !outcomes
+                    .iter()
+                    .all(|o| matches!(o, Err(ClaimError::NotFound)));
+                for (waiter, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = waiter.reply.send(outcome);
                 }
-                Err(error) => {
-                    let answer = ClaimError::classify(error);
-                    if let ClaimError::Database(error) = &answer {
-                        let size = batch.len();
-                        tracing::error!(%error, coupon, size, "claim batch failed; answered 503");
-                    }
-                    answer_all(batch, answer);
-                }
+                exists
             }
-        });
-        exists
+            Err(error) => {
+                let answer = ClaimError::classify(error);
+                if let ClaimError::Database(error) = &answer {
+                    let size = batch.len();
+                    tracing::error!(%error, coupon, size, "claim batch failed; answered 503");
+                }
+                answer_all(batch, answer);
+                true
+            }
+        }
     }
 
     /// Coupons with a live worker in this process.

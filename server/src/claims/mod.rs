@@ -4,7 +4,6 @@
 //! claims reach it, so the strategy can change without touching handlers.
 
 mod batched;
-mod durable;
 mod per_request;
 pub mod plan;
 mod settle;

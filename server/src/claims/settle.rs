@@ -12,8 +12,8 @@ use super::{
 };
 use crate::db;
 
-/// Each claim's outcome, in the order of `users`. Commits asynchronously on `conn`: the caller
-/// must pass the durability barrier on that same connection before reporting any of them.
+/// Each claim's outcome, in the order of `users`, once durable: every commit here is synchronous
+/// (the pool's `synchronous_commit = on`), so it returns only after the WAL flush.
 ///
 /// When what the database did disagrees with the plan, the batch has committed something else:
 /// its claims are answered `OutcomeUnknown` (a retry reads the truth), never a guess.
@@ -61,7 +61,7 @@ async fn settle_in_steps(
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
     let mut tx = conn.begin().await?;
-    let Some(locked) = db::batches::lock_coupon_async_commit(&mut tx, coupon).await? else {
+    let Some(locked) = db::batches::lock_coupon(&mut tx, coupon).await? else {
         return Ok(every(users, || ClaimError::NotFound));
     };
     if let Some(refusal) = Refusal::from_db(locked.refusal.as_deref(), locked.starts_at) {

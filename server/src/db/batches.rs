@@ -25,8 +25,10 @@ pub struct BatchAttempt {
 
 /// Settles a batch in one statement, one round trip: lock the coupon row, find the users who
 /// already hold it, grant the first `remaining` other distinct users in arrival order, insert
-/// their claims and decrement the stock. COMMIT is asynchronous (see [`lock_coupon_async_commit`]);
-/// call [`wait_durable`] on the same connection before reporting.
+/// their claims and decrement the stock. The statement is its own transaction, and its COMMIT is
+/// synchronous (every pooled session runs with `synchronous_commit = on`, see
+/// [`super::DatabaseSettings`]): it returns only once the batch is flushed to disk, and so is
+/// every commit it read (PostgreSQL makes a synchronous commit visible only after its flush).
 ///
 /// The statement reads claims through its snapshot, taken before it waited for the row lock. If
 /// the locked row's `version` differs from the snapshot's, the coupon changed in between (every
@@ -44,8 +46,7 @@ pub async fn settle_batch(
         r#"
         WITH locked AS (
             SELECT remaining_amount, version, starts_at,
-                   sale_refusal(paused, starts_at, ends_at) AS refusal,
-                   set_config('synchronous_commit', 'off', true) AS async_commit
+                   sale_refusal(paused, starts_at, ends_at) AS refusal
             FROM coupons WHERE name = $1 FOR UPDATE
         ), snapshot AS (
             SELECT version FROM coupons WHERE name = $1
@@ -102,13 +103,8 @@ pub struct LockedCoupon {
 /// Takes the coupon's row lock for the rest of `tx` and returns its stock and state, `None` if
 /// no such coupon. Every later statement of the transaction sees all claims committed before the
 /// lock.
-///
-/// It also makes this transaction's COMMIT asynchronous (`synchronous_commit = off`, for this
-/// transaction only): COMMIT then returns, and releases the row lock, without waiting for the WAL
-/// flush, so the next batch can take the lock while this one's flush is under way. The caller
-/// must not report the outcome before [`wait_durable`] returned on the same connection.
 #[tracing::instrument(skip(tx))]
-pub async fn lock_coupon_async_commit(
+pub async fn lock_coupon(
     tx: &mut PgConnection,
     coupon_name: &str,
 ) -> Result<Option<LockedCoupon>, sqlx::Error> {
@@ -116,40 +112,12 @@ pub async fn lock_coupon_async_commit(
         LockedCoupon,
         r#"SELECT remaining_amount, starts_at,
                   sale_refusal(paused, starts_at, ends_at) AS refusal
-           FROM coupons WHERE name = $1 AND set_config('synchronous_commit', 'off', true) = 'off'
+           FROM coupons WHERE name = $1
            FOR UPDATE"#,
         coupon_name
     )
     .fetch_optional(tx)
     .await
-}
-
-/// Returns once everything committed before the call is flushed to disk; true when it had to
-/// write (and flush) WAL for that, false when the flush position was already there.
-///
-/// WAL is flushed in order, so a flush that reaches the current insert position covers every
-/// earlier commit, including this connection's own asynchronous ones and every commit whose rows
-/// it read. When the flush position is behind, the statement writes one WAL record
-/// (`pg_logical_emit_message`, transactional, so it takes a transaction id) and commits with
-/// `synchronous_commit = on` for this statement's transaction: that COMMIT cannot return before
-/// the WAL up to its own record, and so up to every earlier one, is flushed. A transaction that
-/// writes no WAL would commit without any flush, even with a transaction id.
-///
-/// Concurrent barriers share flushes (PostgreSQL's group commit: one flush covers every record
-/// inserted before it). Run it on the connection that committed: if that connection is still
-/// alive afterwards, PostgreSQL did not crash in between (a crash ends every connection), so the
-/// flush covered the commit. A barrier on a fresh connection after a crash would prove nothing.
-#[tracing::instrument(skip(db))]
-pub async fn wait_durable(db: &mut PgConnection) -> Result<bool, sqlx::Error> {
-    let barrier = sqlx::query!(
-        r#"SELECT set_config('synchronous_commit', 'on', true) AS "durable_commit!",
-                  CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN false
-                       ELSE pg_logical_emit_message(true, 'coupons.barrier', '') IS NOT NULL
-                  END AS "wrote!""#
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(barrier.wrote)
 }
 
 /// Which of `user_ids` already hold `coupon_name`.

@@ -33,8 +33,9 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Opens the bounded request pool, with the session settings every request relies on:
     /// - `synchronous_commit = on`: a commit returns only once flushed, whatever the database's
-    ///   default, so a per-request claim's `200` is durable (the batched engine turns it off per
-    ///   batch transaction and waits for a barrier instead);
+    ///   default, so a claim's `200` is durable when its statement returns, in both engines. It
+    ///   also makes every commit visible only once flushed, so a refusal (sold out, already
+    ///   claimed) never rests on a commit that a crash could take back;
     /// - `statement_timeout` and `lock_timeout`: no stuck lock or statement holds a request (and
     ///   its connection) for ever.
     pub async fn request_pool(&self) -> Result<PgPool, sqlx::Error> {

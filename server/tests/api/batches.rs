@@ -72,7 +72,6 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
     assert_eq!((attempt.remaining, attempt.consistent), (Some(1), true));
     assert_eq!(attempt.held, vec!["held"]);
     assert_eq!(attempt.granted, vec!["x"]);
-    db::batches::wait_durable(&mut conn).await.unwrap();
     let coupon = db::coupons::find_with_claimers(&pool, "B")
         .await
         .unwrap()
@@ -81,32 +80,6 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
         (coupon.remaining_amount, coupon.claimed_by),
         (0, vec!["held".to_string(), "x".to_string()])
     );
-}
-
-#[sqlx::test(migrations = "../migrations")]
-async fn async_commit_stays_inside_the_batch_transaction(pool: PgPool) {
-    db::coupons::insert(&pool, "S", 1, None, None)
-        .await
-        .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("SET synchronous_commit = on")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
-    db::batches::lock_coupon_async_commit(&mut tx, "S")
-        .await
-        .unwrap();
-    let inside: String = sqlx::query_scalar("SHOW synchronous_commit")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let after: String = sqlx::query_scalar("SHOW synchronous_commit")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_eq!((inside.as_str(), after.as_str()), ("off", "on"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
