@@ -58,7 +58,8 @@ pub async fn settle_batch(
         ), held AS (
             SELECT DISTINCT i.user_id FROM input i
             CROSS JOIN LATERAL (
-                SELECT 1 FROM claims c WHERE c.user_id = i.user_id AND c.coupon_name = $1 LIMIT 1
+                SELECT 1 FROM claims c
+                WHERE c.coupon_name = $1 AND (c.user_id COLLATE "C") = i.user_id LIMIT 1
             ) AS holds
         ), firsts AS (
             SELECT DISTINCT ON (user_id) user_id, ord FROM input
@@ -130,7 +131,8 @@ pub async fn holders(
     sqlx::query_scalar!(
         r#"SELECT u.user_id AS "user_id!" FROM unnest($2::text[]) AS u(user_id)
            CROSS JOIN LATERAL (
-               SELECT 1 FROM claims c WHERE c.user_id = u.user_id AND c.coupon_name = $1 LIMIT 1
+               SELECT 1 FROM claims c
+               WHERE c.coupon_name = $1 AND (c.user_id COLLATE "C") = u.user_id LIMIT 1
            ) AS holds"#,
         coupon_name,
         user_ids

@@ -64,7 +64,7 @@ async fn all_after(
 }
 
 /// The prefix search: a range on `user_id COLLATE "C"` (not LIKE), which
-/// claims_coupon_user_prefix_idx serves. Public so a test can EXPLAIN exactly this text.
+/// claims_coupon_user_key serves. Public so a test can EXPLAIN exactly this text.
 pub const PREFIXED_SQL: &str = r#"SELECT id, user_id, claimed_at FROM claims
     WHERE coupon_name = $1 AND id > $2
       AND (user_id COLLATE "C") >= $4 AND (user_id COLLATE "C") < $5

@@ -11,8 +11,8 @@ pub struct ClaimAttempt {
     pub remaining_after: Option<i32>,
 }
 
-/// Name of the constraint that makes a second claim by one user impossible.
-pub const USER_COUPON_KEY: &str = "claims_user_coupon_key";
+/// Name of the unique index that makes a second claim by one user impossible.
+pub const USER_COUPON_KEY: &str = "claims_coupon_user_key";
 
 /// Claims one unit in a single statement (one round trip, one implicit transaction), or does
 /// nothing; [`why_not`] then says why.
@@ -40,7 +40,7 @@ pub async fn claim_one(
             UPDATE coupons SET remaining_amount = remaining_amount - 1, version = version + 1
             WHERE name = $1 AND remaining_amount > 0
               AND sale_refusal(paused, starts_at, ends_at) IS NULL
-              AND NOT EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND user_id = $2)
+              AND NOT EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2)
             RETURNING name, remaining_amount
         ), claim AS (
             INSERT INTO claims (user_id, coupon_name) SELECT $2, name FROM stock
@@ -78,7 +78,7 @@ pub async fn why_not(
         WhyNot,
         r#"SELECT remaining_amount, starts_at,
                   sale_refusal(paused, starts_at, ends_at) AS refusal,
-                  EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND user_id = $2) AS "holds!"
+                  EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2) AS "holds!"
            FROM coupons WHERE name = $1"#,
         coupon_name,
         user_id
@@ -113,7 +113,7 @@ pub async fn release(
         Released,
         r#"
         WITH released AS (
-            DELETE FROM claims WHERE coupon_name = $1 AND user_id = $2
+            DELETE FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2
             RETURNING id, claimed_at
         ), stock AS (
             UPDATE coupons SET remaining_amount = remaining_amount + 1, version = version + 1

@@ -190,7 +190,7 @@ async fn claimers_stay_fast_with_100_000_claimers(pool: PgPool) {
     };
     let narrow_plan = plan("user4242", "user4243").await;
     assert!(
-        narrow_plan.contains("claims_coupon_user_prefix_idx"),
+        narrow_plan.contains("claims_coupon_user_key"),
         "narrow prefix:\n{narrow_plan}"
     );
     let broad_plan = plan("user", "uses").await;

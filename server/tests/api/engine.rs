@@ -98,7 +98,7 @@ async fn the_schema_refuses_an_oversell_even_without_the_engine(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap_err();
-    assert!(db::violates(&err, "claims_user_coupon_key"), "{err}");
+    assert!(db::violates(&err, db::claims::USER_COUPON_KEY), "{err}");
 }
 
 #[test]
