@@ -12,8 +12,9 @@
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
 # BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree, into
 # target/baseline: never into target/ itself, where cargo would take the baseline's workspace
-# crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, right after this tree's, on a database of its own:
-# a before/after comparison from one run ("mode@revision" rows).
+# crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, twice, then
+# this tree's hot runs again (A B B A: later runs measure faster on this box), the baseline on a
+# database of its own: a before/after comparison from one run ("mode@revision" rows).
 # BENCH_VARIANT="NAME=value ..." runs the hot runs a second time with this tree's server started
 # with those settings added ("mode+NAME=value" rows), on a database of its own, e.g. BENCH_VARIANT=METRICS=false for what
 # counting costs. Both comparisons end with a ratio table against the plain rows of the same run.
@@ -188,13 +189,21 @@ for mode in $modes; do
   run "$mode" sold-out-storm "$storm" 64 5 claim.lua
   run "$mode" read-1000-claimers "$storm" 64 5 get.lua
   stop_server
-  if [ -n "$baseline" ]; then
-    log "mode $mode at $baseline"
-    hot_runs "$mode@$baseline" "BASE-HOT-$mode" "$mode" "$work/server-baseline" "$db_baseline"
-  fi
-  if [ -n "$variant" ]; then
-    log "mode $mode with $variant"
-    hot_runs "$mode+${variant// /+}" "VAR-HOT-$mode" "$mode" target/release/server "$db_variant" "$variant"
+  # Compared runs go twice, between this tree's runs (A B B A): on this box whichever server
+  # runs later in a row was measured up to 30 % faster, so one run each would compare the order.
+  for round in 1 2; do
+    if [ -n "$baseline" ]; then
+      log "mode $mode at $baseline (round $round)"
+      hot_runs "$mode@$baseline" "BASE$round-HOT-$mode" "$mode" "$work/server-baseline" "$db_baseline"
+    fi
+    if [ -n "$variant" ]; then
+      log "mode $mode with $variant (round $round)"
+      hot_runs "$mode+${variant// /+}" "VAR$round-HOT-$mode" "$mode" target/release/server "$db_variant" "$variant"
+    fi
+  done
+  if [ -n "$baseline$variant" ]; then
+    log "mode $mode again"
+    hot_runs "$mode" "HOT2-$mode" "$mode" target/release/server "$db"
   fi
 done
 
@@ -240,19 +249,20 @@ echo " server µs, pg µs: CPU time of the server process and of the whole Postg
 echo " batch: mean claims per batch transaction, from the server's metrics)"
 if [[ " $modes " == *" batched "* && " $modes " == *" per-request "* ]]; then
   echo
-  awk -F'\t' '{ ok[$1 "\t" $2] = $3; if ($1 == "batched") conns[$2] = 1 }
+  awk -F'\t' '{ ok[$1 "\t" $2] += $3; n[$1 "\t" $2]++; if ($1 == "batched") conns[$2] = 1 }
     END { for (c in conns) if (ok["per-request\t" c] > 0)
-            printf "batched / per-request at %s connections: %.1fx\n", c, ok["batched\t" c] / ok["per-request\t" c] }' \
+            printf "batched / per-request at %s connections: %.1fx\n", c,
+                   (ok["batched\t" c] / n["batched\t" c]) / (ok["per-request\t" c] / n["per-request\t" c]) }' \
     "$work/hot.tsv" | sort -t' ' -k5 -n
 fi
 if [ -n "$baseline$variant" ]; then
   echo
-  echo "hot runs against the plain rows of this run: ok/s, and server CPU µs per claim"
-  awk -F'\t' '{ ok[$1 "\t" $2] = $3; cpu[$1 "\t" $2] = $4; if ($1 ~ /[@+]/) other[NR] = $1 "\t" $2 }
-    END { for (i in other) { split(other[i], k, "\t"); base = k[1]; sub(/[@+].*/, "", base)
-            b = base "\t" k[2]; o = other[i]
+  echo "hot runs against the plain rows of this run (means of the two runs of each): ok/s, and server CPU µs per claim"
+  awk -F'\t' '{ k = $1 "\t" $2; ok[k] += $3; cpu[k] += $4; n[k]++; if ($1 ~ /[@+]/) other[k] = 1 }
+    END { for (o in other) { split(o, k, "\t"); base = k[1]; sub(/[@+].*/, "", base)
+            b = base "\t" k[2]; oo = ok[o] / n[o]; ob = ok[b] / n[b]; co = cpu[o] / n[o]; cb = cpu[b] / n[b]
             printf "%-36s c=%-4s ok/s %7.0f vs %7.0f (ratio %.3f)  server µs %6.1f vs %6.1f (ratio %.3f)\n",
-                   k[1], k[2], ok[o], ok[b], ok[o] / ok[b], cpu[o], cpu[b], cpu[o] / cpu[b] } }' "$work/hot.tsv" | sort
+                   k[1], k[2], oo, ob, oo / ob, co, cb, co / cb } }' "$work/hot.tsv" | sort
 fi
 
 echo
