@@ -32,5 +32,6 @@ mod rate_limits;
 mod rpc_input;
 mod sale_lifecycle;
 mod sale_races;
+mod schema_rules;
 mod ssr;
 mod startup_errors;
