@@ -4,28 +4,26 @@
 //! nonce (`app::shell`); a header a handler set is never overwritten.
 
 use axum::{
-    extract::Request,
-    http::{HeaderValue, header},
-    middleware::Next,
-    response::Response,
+    Router,
+    http::{HeaderName, HeaderValue, header},
 };
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The CSP of responses that did not set their own (everything but pages).
 const NOT_A_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Middleware: adds the security headers a response lacks.
-pub async fn add(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP),
-    ] {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
-    }
-    response
+/// Wraps `router` in layers that add the security headers a response lacks. Plain tower layers,
+/// not a `from_fn` middleware: no boxed future and no service clone per request.
+pub fn add(router: Router) -> Router {
+    let unless_set = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    router.layer(
+        ServiceBuilder::new()
+            .layer(unless_set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .layer(unless_set(header::X_FRAME_OPTIONS, "DENY"))
+            .layer(unless_set(header::REFERRER_POLICY, "same-origin"))
+            .layer(unless_set(header::CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP)),
+    )
 }

@@ -272,8 +272,8 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
                 .layer(TimeoutLayer::new(Duration::from_millis(
                     config.request_timeout_ms,
                 ))),
-        )
-        .layer(axum::middleware::from_fn(crate::security_headers::add))
+        );
+    let app = crate::security_headers::add(app)
         // Every layer here wraps the routed service, so the matched route is known.
         .layer(axum::middleware::from_fn(crate::metrics::track_http));
     crate::telemetry::with_request_ids(app)
