@@ -258,7 +258,7 @@ fi
 if [ -n "$baseline$variant" ]; then
   echo
   echo "hot runs against the plain rows of this run (means of the two runs of each): ok/s, and server CPU µs per claim"
-  awk -F'\t' '{ k = $1 "\t" $2; ok[k] += $3; cpu[k] += $4; n[k]++; if ($1 ~ /[@+]/) other[k] = 1 }
+  awk -F'\t' '{ key = $1 "\t" $2; ok[key] += $3; cpu[key] += $4; n[key]++; if ($1 ~ /[@+]/) other[key] = 1 }
     END { for (o in other) { split(o, k, "\t"); base = k[1]; sub(/[@+].*/, "", base)
             b = base "\t" k[2]; oo = ok[o] / n[o]; ob = ok[b] / n[b]; co = cpu[o] / n[o]; cb = cpu[b] / n[b]
             printf "%-36s c=%-4s ok/s %7.0f vs %7.0f (ratio %.3f)  server µs %6.1f vs %6.1f (ratio %.3f)\n",
