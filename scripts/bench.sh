@@ -203,7 +203,7 @@ for mode in $modes; do
   done
   if [ -n "$baseline$variant" ]; then
     log "mode $mode again"
-    hot_runs "$mode" "HOT2-$mode" "$mode" target/release/server "$db"
+    hot_runs "$mode" "AGAIN-HOT-$mode" "$mode" target/release/server "$db"
   fi
 done
 
@@ -271,8 +271,8 @@ violations=0
 while IFS=$'\t' read -r coupon oks; do
   [[ $coupon == *HOT-* || $coupon == STORM-* ]] || continue
   coupon_db=$db
-  [[ $coupon == BASE-* ]] && coupon_db=$db_baseline
-  [[ $coupon == VAR-* ]] && coupon_db=$db_variant
+  [[ $coupon == BASE[0-9]-* ]] && coupon_db=$db_baseline
+  [[ $coupon == VAR[0-9]-* ]] && coupon_db=$db_variant
   row=$(psql -tA -F' ' "$coupon_db" -v c="$coupon" <<'SQL'
 SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
 FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name
@@ -281,6 +281,7 @@ SQL
 )
   read -r amount remaining claims users <<<"$row"
   problems=()
+  [ -n "$row" ] || problems+=("coupon not found in its database")
   ((claims <= amount)) || problems+=("oversold")
   ((claims == users)) || problems+=("double claim")
   ((remaining == amount - claims)) || problems+=("remaining != amount - claims")
