@@ -36,7 +36,7 @@ pub const REPLAYED: &str = "idempotent-replayed";
 /// How long a key's answer is replayed.
 pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a key may stay in progress before another request may take it over: longer than any
-/// claim can run (the request timeout, 30 s by default, plus the durability barrier).
+/// claim can run (the request timeout, 30 s by default, which includes the flush to disk).
 pub const STALE: Duration = Duration::from_secs(120);
 /// Longest key, in characters.
 const MAX_KEY_CHARS: usize = 255;

@@ -3,9 +3,10 @@
 //!
 //! A claim joins its coupon's queue and waits for its answer. The worker takes everything queued
 //! (up to `max_batch`; a lone claim waits only for one scheduler yield), settles it, replies to
-//! each waiter only after its synchronous COMMIT (flushed to disk), and goes again. Claims arriving while a batch is in the database
-//! form the next batch, so the batch size follows the load. Correctness still lives in
-//! PostgreSQL: each batch holds the row lock, so any number of processes stay exactly right.
+//! each waiter only after its synchronous COMMIT (flushed to disk), and goes again. Claims
+//! arriving while a batch is in the database form the next batch, so the batch size follows the
+//! load. Correctness still lives in PostgreSQL: each batch holds the row lock, so any number of
+//! processes stay exactly right.
 
 use std::{
     collections::HashMap,
