@@ -6,6 +6,7 @@ pub mod claims;
 pub mod config;
 pub mod db;
 pub mod idempotency;
+pub mod layers;
 pub mod live;
 pub mod metrics;
 pub mod rate_limit;

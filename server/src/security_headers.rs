@@ -3,27 +3,30 @@
 //! nothing for responses that are not pages. Pages set their own CSP with the render's script
 //! nonce (`app::shell`); a header a handler set is never overwritten.
 
-use axum::{
-    Router,
-    http::{HeaderName, HeaderValue, header},
+use axum::http::{HeaderName, HeaderValue, header};
+use tower::{
+    ServiceBuilder,
+    layer::util::{Identity, Stack},
 };
-use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The CSP of responses that did not set their own (everything but pages).
 const NOT_A_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Wraps `router` in layers that add the security headers a response lacks. Plain tower layers,
-/// not a `from_fn` middleware: no boxed future and no service clone per request.
-pub fn add(router: Router) -> Router {
+type UnlessSet<L> = Stack<SetResponseHeaderLayer<HeaderValue>, L>;
+
+/// The security header layers, each adding its header to a response that lacks it. Plain tower
+/// layers, not a `from_fn` middleware: no boxed future and no service clone per request.
+pub type Layers = ServiceBuilder<UnlessSet<UnlessSet<UnlessSet<UnlessSet<Identity>>>>>;
+
+/// See [`Layers`]; [`crate::layers`] puts them in front of every route.
+pub fn layers() -> Layers {
     let unless_set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    router.layer(
-        ServiceBuilder::new()
-            .layer(unless_set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .layer(unless_set(header::X_FRAME_OPTIONS, "DENY"))
-            .layer(unless_set(header::REFERRER_POLICY, "same-origin"))
-            .layer(unless_set(header::CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP)),
-    )
+    ServiceBuilder::new()
+        .layer(unless_set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(unless_set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(unless_set(header::REFERRER_POLICY, "same-origin"))
+        .layer(unless_set(header::CONTENT_SECURITY_POLICY, NOT_A_PAGE_CSP))
 }

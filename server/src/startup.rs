@@ -5,17 +5,13 @@ use std::{future::Future, path::Path, sync::Arc, time::Duration};
 use anyhow::Context;
 
 use app::backend::SharedBackend;
-use axum::{
-    BoxError, Router, error_handling::HandleErrorLayer, extract::DefaultBodyLimit,
-    http::StatusCode, middleware::from_fn_with_state, routing::get,
-};
+use axum::{Router, http::StatusCode, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::{PgPool, postgres::PgConnectOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower::{ServiceBuilder, timeout::TimeoutLayer};
 use tower_http::services::ServeDir;
 
 use crate::{
@@ -258,23 +254,6 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(context, app::shell))
-        // The admin guard runs before routing, so no route (nor the fallback) escapes it.
-        .layer(from_fn_with_state(state.clone(), auth::require_admin))
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        // Bounds the time to a response's headers (a stream, once started, is not cut).
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: BoxError| async {
-                    api::ApiError::Timeout
-                }))
-                .layer(TimeoutLayer::new(Duration::from_millis(
-                    config.request_timeout_ms,
-                ))),
-        );
-    let app = crate::security_headers::add(app)
-        // Every layer here wraps the routed service, so the matched route is known.
-        .layer(axum::middleware::from_fn(crate::metrics::track_http));
-    crate::telemetry::with_request_ids(app)
+        >(context, app::shell));
+    crate::layers::around(app, &state, config).with_state(state)
 }

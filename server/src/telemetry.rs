@@ -1,5 +1,5 @@
 //! Logging: `tracing` to stdout, filtered by RUST_LOG or LOG_LEVEL, and the request id on every
-//! request's span and answer.
+//! request's span and answer (the layers that [`crate::layers`] puts in front of every route).
 
 use std::sync::{
     Arc,
@@ -7,15 +7,15 @@ use std::sync::{
 };
 
 use axum::{
-    Router,
     extract::Request,
     http::{HeaderName, HeaderValue},
 };
-use tower::ServiceBuilder;
 use tower_http::{
+    classify::{ServerErrorsAsFailures, SharedClassifier},
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    trace::TraceLayer,
+    trace::{DefaultOnBodyChunk, DefaultOnEos, DefaultOnRequest, DefaultOnResponse, TraceLayer},
 };
+use tracing::Span;
 use tracing_subscriber::{EnvFilter, fmt};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -27,33 +27,48 @@ pub fn init(default_filter: &str) {
     let _ = fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
-/// The outermost layers of `router`: an `x-request-id` for every request (the client's, or a
-/// new one), on its log span and on its answer.
-pub fn with_request_ids(router: Router) -> Router {
-    router.layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, ProcessSequence::new()))
-            .layer(
-                TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let id = request
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
-                })
-                    // Failures are logged once, where they are handled (ApiError).
-                    .on_failure(()),
-            )
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-    )
+/// The span of one request: method, URI and request id (set by [`set_request_id`] before it).
+pub type RequestTrace = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    fn(&Request) -> Span,
+    DefaultOnRequest,
+    DefaultOnResponse,
+    DefaultOnBodyChunk,
+    DefaultOnEos,
+    (),
+>;
+
+/// Gives every request an `x-request-id` (the client's, or a new one).
+pub fn set_request_id() -> SetRequestIdLayer<ProcessSequence> {
+    SetRequestIdLayer::new(REQUEST_ID, ProcessSequence::new())
+}
+
+/// A log span per request that carries its request id. Failures are logged once, where they are
+/// handled (ApiError), not here.
+pub fn trace() -> RequestTrace {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&Request) -> Span)
+        .on_failure(())
+}
+
+/// Copies the request id onto the answer.
+pub fn propagate_request_id() -> PropagateRequestIdLayer {
+    PropagateRequestIdLayer::new(REQUEST_ID)
+}
+
+fn request_span(request: &Request) -> Span {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
 }
 
 /// Request ids made without a system call: a random prefix per process and a counter
 /// (`3f9c2a1b-17`), unique across processes in practice and ordered within one.
 #[derive(Clone)]
-struct ProcessSequence {
+pub struct ProcessSequence {
     prefix: Arc<str>,
     next: Arc<AtomicU64>,
 }
