@@ -1,7 +1,8 @@
 //! Admin authentication: who may use the admin pages and the admin JSON calls.
 //!
 //! [`policy`] is the one place that decides which routes are public; everything else is an admin
-//! route. [`require_admin`] enforces it on every request, before routing.
+//! route. [`require_admin`] enforces it on every request, before any handler: it wraps every route
+//! and the fallback ([`crate::layers`]), so no path escapes it.
 
 mod canonical;
 mod error;
