@@ -4,6 +4,10 @@
 //! depends on this one, never the other way round: server-only needs (the database) reach the
 //! UI through the [`backend::AdminBackend`] trait that the server provides as context.
 
+// The release WASM build (`make run`) computes the layout of deeply nested view types; the
+// default limit of 128 overflowed there (the debug build of the tests did not).
+#![recursion_limit = "256"]
+
 pub mod admin_fns;
 pub mod admin_types;
 pub mod api_docs;
