@@ -1,28 +1,39 @@
-# The two commands of the README are `make run` and `make test`; each installs what is missing.
-.PHONY: setup run test lint fmt bench bench-profile bench-live
+# The two commands of the README are `make run` and `make test`; each installs what it lacks
+# (scripts/setup.sh: `make run` only what building and serving needs, `make test` the test tools
+# too). Every progress line shows the time since the command started.
+.PHONY: run test lint fmt bench bench-profile bench-live lighthouse
+export COUPONS_T0 := $(shell date +%s)
 
-setup:
-	@scripts/setup.sh
-
-run: setup
+run:
+	@scripts/setup.sh run
 	@scripts/run.sh
 
-test: setup
+test:
+	@scripts/setup.sh test
 	@scripts/test.sh
 
-lint: setup
+lint:
+	@scripts/setup.sh lint
 	@scripts/lint.sh
 
 fmt:
 	cargo fmt --all
 
-# Claim throughput on one hot coupon, both engine modes (README "Benchmark").
-bench: setup
+# Claim throughput on one hot coupon, both engine modes (docs/benchmark.md).
+bench:
+	@scripts/setup.sh bench
 	@scripts/bench.sh
 
-bench-profile: setup
+bench-profile:
+	@scripts/setup.sh bench
 	@BENCH_MODES=batched BENCH_CONNECTIONS="64 256" BENCH_BIG_CLAIMERS=0 BENCH_PROFILE=1 scripts/bench.sh
 
-# 5,000 SSE subscribers on one release server while claims run: memory and latency (README).
-bench-live: setup
+# 5,000 SSE subscribers on one release server while claims run: memory and latency.
+bench-live:
+	@scripts/setup.sh bench
 	@scripts/bench-live.sh
+
+# Lighthouse (mobile) scores of the admin pages of a running server (default: the one of make run).
+lighthouse:
+	@scripts/setup.sh test
+	@scripts/lighthouse.sh $(URL)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Claim throughput on one hot coupon, per claim engine mode. See README "Benchmark".
+# Claim throughput on one hot coupon, per claim engine mode. See docs/benchmark.md.
 #
 # Starts its own PostgreSQL with production durability (fsync and synchronous_commit on), builds
 # and starts the release server per mode, and drives it with wrk from a separate process on

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The built server binary, started from a directory outside the repository with only
 # environment variables (it must find its site itself), then fuzzed by schemathesis against
-# its own OpenAPI document. Usage: scripts/contract.sh <database url> (make test calls it after
-# `cargo leptos build`).
+# its own OpenAPI document. Usage: scripts/contract.sh <database url> [server binary] (make test
+# calls it with the release build that `make run` made; the default is target/release/server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-log() { printf '\033[1;34m[contract]\033[0m %s\n' "$*"; }
+source scripts/lib/log.sh
+log() { log_as contract "$@"; }
 
 database_url=$1
+binary=$root/${2:-target/release/server}
 port=$(scripts/free-port.sh)
 token=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 elsewhere=$(mktemp -d /tmp/coupons-contract.XXXXXX)
@@ -18,18 +20,19 @@ server_pid=
 stop() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$elsewhere"; }
 trap stop EXIT
 
-log "target/debug/server from $elsewhere, configured by environment only"
+log "$binary from $elsewhere, configured by environment only"
 (cd "$elsewhere" && exec env -i PATH=/usr/bin:/bin DATABASE_URL="$database_url" LISTEN_ADDR="127.0.0.1:$port" \
   ADMIN_PASSWORD="$token" AUTH_FAILURES_PER_MINUTE=100000 LOG_LEVEL=warn \
-  "$root/target/debug/server" > "$report/server.log" 2>&1) &
+  "$binary" > "$report/server.log" 2>&1) &
 server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null && break; sleep 0.2; done
 curl -fsS "$base/health/ready" | grep -q '"ready"' || { cat "$report/server.log"; exit 1; }
-# The site came from next to the binary: the page links the bundle, and the bundle is served.
-curl -fsS "$base/signin" | grep -q '/pkg/coupons.js'
-curl -fsS -o /dev/null "$base/pkg/coupons.css"
-curl -fs -o /dev/null "$base/pkg/coupons_bg.wasm" || curl -fsS -o /dev/null "$base/pkg/coupons.wasm"
+# The site came from next to the binary: the page links the bundle (JS, WASM, CSS; hashed names
+# in a release build), and every file of it is served.
+assets=$(curl -fsS "$base/signin" | grep -oE '/pkg/[^"]+[.](js|wasm|css)' | sort -u)
+[ "$(wc -l <<<"$assets")" -ge 3 ] || { echo "the page links no bundle: $assets"; exit 1; }
+for asset in $assets; do curl -fsS -o /dev/null "$base$asset"; done
 log "serves its site and its readiness from elsewhere"
 
 log "schemathesis: every operation, examples, coverage, fuzzing and stateful phases"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Formatting, clippy (warnings are errors) for the server build and the browser build, and the
 # docs (broken intra-doc links and other rustdoc warnings are errors, so comments naming code
-# cannot drift from it silently).
+# cannot drift from it silently); every relative link of README.md and docs/ resolves; no import
+# cycle among the top-level modules of server/src or app/src.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export SQLX_OFFLINE=true
+python3 scripts/check-links.py
+python3 scripts/check-cycles.py
 cargo fmt --all -- --check
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p app --features ssr --all-targets -- -D warnings

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the release server and UI and serves them on http://127.0.0.1:8080 (LISTEN_ADDR).
 # Without DATABASE_URL it starts (or reuses) a local PostgreSQL cluster that keeps its data
-# between runs: /var/lib/coupons/pg as root (the postgres user must reach it), .pg/ otherwise.
+# between runs: /var/lib/coupons/pg as root (the postgres user must reach it), .pg/ otherwise
+# (COUPONS_PG_DIR and COUPONS_PG_PORT choose another). Prints the URL once the server is ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/log.sh
+log() { log_as run "$@"; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export SQLX_OFFLINE=true
-
-log() { printf '\033[1;34m[run]\033[0m %s\n' "$*"; }
 
 if [ -z "${DATABASE_URL:-}" ]; then
   if [ "$(id -u)" = 0 ]; then default_dir=/var/lib/coupons/pg; else default_dir=$PWD/.pg; fi
@@ -21,10 +22,23 @@ if [ -z "${DATABASE_URL:-}" ]; then
   log "local PostgreSQL in $pg_dir on port $pg_port (stop it: scripts/pg.sh stop $pg_dir)"
 fi
 
-log "cargo leptos build --release"
-cargo leptos build --release
+# The browser bundle and the server build at once (separate target dirs, so two cargo processes
+# fill both cores; one `cargo leptos build` builds them one after the other when hash-files is
+# on). --precompress writes a brotli and a gzip copy of every bundle file, which the server sends
+# to browsers that accept them (server/src/site_files.rs).
+log "cargo leptos build --release: the bundle (--frontend-only --precompress) and the server (--server-only) at once"
+cargo leptos build --release --precompress --frontend-only &
+front=$!
+server_status=0
+cargo leptos build --release --server-only || server_status=$?
+front_status=0
+wait "$front" || front_status=$?
+if [ "$server_status" != 0 ] || [ "$front_status" != 0 ]; then
+  log "build failed (server: exit $server_status, bundle: exit $front_status)"
+  exit 1
+fi
+log "built target/release/server and target/site"
 export LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1:8080}
-log "serving on http://$LISTEN_ADDR  (API contract: /api/openapi.json, docs: /docs, metrics: /metrics)"
 if [ -n "${ADMIN_PASSWORD:-}" ]; then
   log "admin: password (ADMIN_PASSWORD is set; JSON calls take Authorization: Bearer \$ADMIN_TOKEN, default the password)"
 else
@@ -35,4 +49,19 @@ if [ -n "${pg_dir:-}" ]; then
 else
   log "data: the database of DATABASE_URL (${DATABASE_URL##*@})"
 fi
-exec target/release/server
+
+log "starting target/release/server"
+target/release/server &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' INT TERM
+url="http://$LISTEN_ADDR"
+until curl -fsS -o /dev/null "$url/health/ready" 2>/dev/null; do
+  kill -0 "$server" 2>/dev/null || { wait "$server"; exit $?; }
+  sleep 0.2
+done
+log "ready: $url  (API contract: $url/api/openapi.json, docs: $url/docs, metrics: $url/metrics)"
+# Wait until the server ends; a signal interrupts wait, so wait again for its graceful exit.
+status=0
+wait "$server" || status=$?
+if kill -0 "$server" 2>/dev/null; then wait "$server" || status=$?; fi
+exit "$status"

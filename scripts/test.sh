@@ -4,14 +4,17 @@
 #   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
 #      -- the attack and engine tests once per claim engine mode
 #   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes)
-#   4. the API contract: schemathesis against the built binary started from another directory
-#   5. Playwright in real Chromium against the real server built by cargo-leptos
+#   4. the release check: `make run` itself on its own cluster, then Chromium (Playwright) and
+#      Lighthouse against it, as a newcomer would meet it
+#   5. the API contract: schemathesis against that release binary started from another directory
+#   6. Playwright in real Chromium against the release server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export SQLX_OFFLINE=true
 
-log() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
+source scripts/lib/log.sh
+log() { log_as test "$@"; }
 
 pg_dir=$(mktemp -d /tmp/coupons-test-pg.XXXXXX)
 cleanup() { scripts/pg.sh stop "$pg_dir"; rm -rf "$pg_dir"; }
@@ -50,20 +53,21 @@ log "crash tier: durable PostgreSQL crashed, restarted and the server killed und
 # the figures of each crash cycle are printed.
 cargo test -p server --test crash -- --test-threads=1 --nocapture
 
-log "cargo leptos build (server + hydrated UI + tailwind CSS)"
-cargo leptos build
+log "the release check: make run, then Chromium and Lighthouse against it (scripts/check-run.sh)"
+scripts/check-run.sh
 
-log "the API contract: the binary from another directory, fuzzed by schemathesis (OpenAPI document)"
+log "the API contract: the release binary from another directory, fuzzed by schemathesis (OpenAPI document)"
 contract_db="${DATABASE_URL%/*}/contract"
 psql -q "$DATABASE_URL" -c "CREATE DATABASE contract" >/dev/null
-scripts/contract.sh "$contract_db"
+scripts/contract.sh "$contract_db" target/release/server
 
-log "Playwright end-to-end tests (Chromium)"
+log "Playwright end-to-end tests (Chromium) against the release server"
 e2e_db="${DATABASE_URL%/*}/e2e"
 psql -q "$DATABASE_URL" -c "CREATE DATABASE e2e" >/dev/null
 # Two servers: E2E_PORT without ADMIN_PASSWORD, E2E_AUTH_PORT with it (auth*.spec.ts).
 e2e_port=$(scripts/free-port.sh)
 e2e_auth_port=$(scripts/free-port.sh)
 while [ "$e2e_auth_port" = "$e2e_port" ]; do e2e_auth_port=$(scripts/free-port.sh); done
-(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port npx playwright test)
+(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port \
+  E2E_SERVER_BIN=target/release/server npx playwright test)
 log "all tests passed"

@@ -11,7 +11,7 @@ use crate::admin_types::{ClaimersPage, CouponPage};
 use crate::{
     api_types::CouponSummary,
     audit::AuditPage,
-    live::LiveCoupon,
+    live_types::LiveCoupon,
     sale::{CouponPatch, Release},
 };
 

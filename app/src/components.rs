@@ -1,9 +1,8 @@
-//! Small pieces every admin page shares: the header, notices, the stock bar, formatting.
+//! Small pieces every admin page shares: notices, the stock bar, buttons, formatting.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::admin_fns::get_admin_status;
 use crate::errors::HttpStatus;
 use crate::sale::SaleStatus;
 pub use crate::url::encode;
@@ -22,68 +21,6 @@ pub fn when(at: &DateTime<Utc>) -> String {
 pub fn percent_claimed(amount: i32, remaining: i32) -> i64 {
     let amount = i64::from(amount.max(1));
     (amount - i64::from(remaining)) * 100 / amount
-}
-
-/// The bar on top of every page: product name, sign-out, and the "admin is open" banner.
-#[component]
-pub fn AdminHeader() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_admin_status());
-    view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
-                <a
-                    href="/"
-                    class="rounded text-lg font-semibold text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
-                >
-                    "Coupons admin"
-                </a>
-                <nav aria-label="Admin" class="mr-auto flex gap-4 text-sm">
-                    <a class=LINK href="/live">"Live"</a>
-                    <a class=LINK href="/audit">"Audit log"</a>
-                    <a class=LINK href="/docs">"API docs"</a>
-                </nav>
-                <Suspense>
-                    {move || {
-                        status
-                            .get()
-                            .and_then(Result::ok)
-                            .filter(|s| s.signed_in)
-                            .map(|_| {
-                                view! {
-                                    <form method="post" action="/signout">
-                                        <button type="submit" class=SECONDARY_BUTTON>
-                                            "Sign out"
-                                        </button>
-                                    </form>
-                                }
-                            })
-                    }}
-                </Suspense>
-            </div>
-            <Suspense>
-                {move || {
-                    status
-                        .get()
-                        .and_then(Result::ok)
-                        .filter(|s| !s.auth_required)
-                        .map(|_| view! { <OpenBanner /> })
-                }}
-            </Suspense>
-        </header>
-    }
-}
-
-#[component]
-fn OpenBanner() -> impl IntoView {
-    view! {
-        <aside
-            aria-label="Admin access"
-            class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
-        >
-            <strong class="font-semibold">"No admin password is set. "</strong>
-            "Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
-        </aside>
-    }
 }
 
 /// A failure told to the admin without internals; the server answers the page with `status`.

@@ -17,7 +17,9 @@ pub mod audit;
 pub mod backend;
 mod components;
 pub mod errors;
+mod header;
 pub mod live;
+pub mod live_types;
 mod pages;
 pub mod sale;
 pub mod sale_fns;
@@ -25,7 +27,7 @@ pub mod url;
 pub mod validation;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -47,6 +49,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Inline, so browsers never ask the server for /favicon.ico (a 404 otherwise).
                 <link rel="icon" href=FAVICON />
                 <AutoReload options=options.clone() />
+                // The bundle's names carry their hashes in release builds (long-lived caching).
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -66,10 +70,9 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/coupons.css" />
         <Title text="Coupons" />
         <Router>
-            <components::AdminHeader />
+            <header::AdminHeader />
             <main
                 class="mx-auto max-w-5xl px-4 py-8"
                 data-hydrated=move || hydrated.get().to_string()

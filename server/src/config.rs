@@ -143,6 +143,9 @@ impl Config {
     }
 }
 
+/// Name of the admin session cookie: fixed, not configurable (the OpenAPI document names it).
+pub const SESSION_COOKIE: &str = "coupons_admin";
+
 /// Leptos.toml, compiled in: the binary needs no file but its site to start.
 const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
 
@@ -154,6 +157,14 @@ pub fn leptos_options(site_root: &Path) -> anyhow::Result<LeptosOptions> {
     let mut options = leptos_config::get_config_from_str(&toml)
         .map_err(|e| anyhow::anyhow!("invalid Leptos.toml: {e}"))?;
     options.site_root = site_root.to_string_lossy().into();
+    // A release build with hashed bundle names writes its hash file beside the binary (leptos
+    // reads it from there); unless LEPTOS_HASH_FILES says otherwise, its presence decides.
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(&*options.hash_file)))
+            .is_some_and(|file| file.is_file());
+    }
     Ok(options)
 }
 

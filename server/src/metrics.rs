@@ -1,5 +1,6 @@
-//! Prometheus metrics (README "Operations"): the names, the process-wide recorder, the HTTP
-//! middleware and `GET /metrics`, which is an admin route (auth::policy).
+//! Prometheus metrics (docs/operations.md): the names, the process-wide recorder, the calls that
+//! count, and the HTTP middleware. A leaf: the claim engine and the limits at the bottom of the
+//! server call it, so it imports no module of the crate (`GET /metrics` is `api::metrics`).
 //!
 //! Counting costs the hot path a few atomic operations per claim: the `metrics` macros look a
 //! handle up in the recorder's registry and bump it. Gauges that only a scrape needs (the pool,
@@ -8,15 +9,13 @@
 use std::{sync::OnceLock, time::Instant};
 
 use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{Method, StatusCode, header},
+    extract::{MatchedPath, Request},
+    http::{Method, StatusCode},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use metrics::{SharedString, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::state::AppState;
 
 /// Claims answered by the engine, by `outcome` (granted, already_claimed, sold_out, not_found,
 /// paused, not_started, ended, unavailable, outcome_unknown, error).
@@ -70,36 +69,6 @@ pub fn recorder() -> Option<PrometheusHandle> {
             }
         })
         .clone()
-}
-
-/// `GET /metrics`: the Prometheus text exposition; `404` when metrics are off (METRICS=false).
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    operation_id = "metrics",
-    tag = "operations",
-    summary = "Prometheus metrics (text exposition format)",
-    security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "Counters, gauges and histograms", content_type = "text/plain", body = String),
-        (status = 404, description = "`not_found`: metrics are off (METRICS=false)", body = app::api_types::ErrorBody),
-        crate::api::spec::AdminOnly
-    )
-)]
-pub async fn render(State(state): State<AppState>) -> Response {
-    let Some(handle) = &state.metrics else {
-        return crate::api::ApiError::RouteNotFound.into_response();
-    };
-    gauge!(POOL_CONNECTIONS).set(f64::from(state.pool.size()));
-    gauge!(POOL_IDLE).set(state.pool.num_idle() as f64);
-    gauge!(SSE_SUBSCRIBERS).set(state.live.subscribers() as f64);
-    // Registered even where no batch ever waited (e.g. the per-request engine): shown as 0.
-    gauge!(POOL_WAITERS).increment(0.0);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
-        .into_response()
 }
 
 /// Counts every HTTP answer by route pattern and status, and times it. Unmatched paths share one

@@ -1,6 +1,7 @@
-//! Rate limits, per client IP and per user id, answered `429` with `Retry-After` and the error
-//! JSON. Built on `governor` (GCRA: a steady rate plus a burst); the claim route's per-IP limit
-//! is a `tower_governor` layer.
+//! Rate limits, per client IP and per user id. Built on `governor` (GCRA: a steady rate plus a
+//! burst); the claim route's per-IP limit is a `tower_governor` layer. A limit says [`Refused`]
+//! and how long to wait; the HTTP answer to that (`429` with `Retry-After` and the error JSON)
+//! is the caller's, so this module knows nothing of the API above it.
 //!
 //! The client IP is the TCP peer, unless `TRUST_FORWARDED_FOR` says a trusted reverse proxy is in
 //! front: then it is the last address of `X-Forwarded-For` (the one that proxy appended; earlier
@@ -18,14 +19,11 @@ use axum::{
     body::Body,
     extract::ConnectInfo,
     http::{Extensions, HeaderMap, Request, Response},
-    response::IntoResponse,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use tower_governor::{
     GovernorError, GovernorLayer, governor::GovernorConfigBuilder, key_extractor::KeyExtractor,
 };
-
-use crate::api::ApiError;
 
 /// The limits of one process (each process counts its own clients).
 #[derive(Debug, Clone, Copy)]
@@ -74,12 +72,15 @@ impl KeyExtractor for ClientIp {
     }
 }
 
-/// The `429` every limit answers.
-pub fn too_many(wait: Duration) -> Response<Body> {
-    ApiError::RateLimited {
-        retry_after_secs: wait.as_secs().max(1),
+/// A request a limit refused, and how long its sender must wait before the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused(pub Duration);
+
+impl Refused {
+    /// The wait in whole seconds, at least 1 (the `Retry-After` value).
+    pub fn retry_after_secs(self) -> u64 {
+        self.0.as_secs().max(1)
     }
-    .into_response()
 }
 
 fn quota(per_second: u32, burst: u32) -> Quota {
@@ -88,9 +89,11 @@ fn quota(per_second: u32, burst: u32) -> Quota {
     Quota::per_second(rate).allow_burst(burst)
 }
 
-/// The claim route's per-IP limit, or `None` when limits are off.
+/// The claim route's per-IP limit, or `None` when limits are off; `answer` turns a refusal into
+/// the response.
 pub fn claims_per_ip_layer(
     settings: &RateLimitSettings,
+    answer: fn(Refused) -> Response<Body>,
 ) -> Option<
     GovernorLayer<
         ClientIp,
@@ -110,12 +113,12 @@ pub fn claims_per_ip_layer(
         .burst_size(burst.max(1))
         .finish()?;
     Some(
-        GovernorLayer::new(config).error_handler(|error| match error {
+        GovernorLayer::new(config).error_handler(move |error| match error {
             GovernorError::TooManyRequests { wait_time, .. } => {
                 crate::metrics::rate_limited("claims_per_ip");
-                too_many(Duration::from_secs(wait_time))
+                answer(Refused(Duration::from_secs(wait_time)))
             }
-            _ => too_many(Duration::from_secs(1)),
+            _ => answer(Refused(Duration::from_secs(1))),
         }),
     )
 }
@@ -164,8 +167,8 @@ impl RateLimits {
         .of(headers, peer)
     }
 
-    /// One claim by `user_id`: `Err(wait)` when that user claims too fast.
-    pub fn claim_by_user(&self, user_id: &str) -> Result<(), Duration> {
+    /// One claim by `user_id`: refused when that user claims too fast.
+    pub fn claim_by_user(&self, user_id: &str) -> Result<(), Refused> {
         if !self.0.settings.enabled {
             return Ok(());
         }
@@ -174,12 +177,12 @@ impl RateLimits {
             .check_key(&user_id.to_owned())
             .map_err(|not_until| {
                 crate::metrics::rate_limited("claims_per_user");
-                wait(not_until)
+                Refused(wait(not_until))
             })
     }
 
-    /// `Err(wait)` when `ip` used up its credential failures: refuse before checking anything.
-    pub fn locked_out(&self, ip: IpAddr) -> Result<(), Duration> {
+    /// Refused when `ip` used up its credential failures: refuse before checking anything.
+    pub fn locked_out(&self, ip: IpAddr) -> Result<(), Refused> {
         if !self.0.settings.enabled {
             return Ok(());
         }
@@ -188,15 +191,15 @@ impl RateLimits {
         match locked.get(&ip) {
             Some(until) if *until > now => {
                 crate::metrics::rate_limited("auth_failures");
-                Err(*until - now)
+                Err(Refused(*until - now))
             }
             _ => Ok(()),
         }
     }
 
-    /// Counts a failed sign-in or token from `ip`: `Err(wait)` when that one was too many (the
-    /// IP is then locked out for `wait`).
-    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), Duration> {
+    /// Counts a failed sign-in or token from `ip`: refused when that one was too many (the IP is
+    /// then locked out for the wait).
+    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), Refused> {
         if !self.0.settings.enabled {
             return Ok(());
         }
@@ -205,7 +208,7 @@ impl RateLimits {
             let wait = wait(not_until);
             let mut locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());
             locked.insert(ip, Instant::now() + wait);
-            wait
+            Refused(wait)
         })
     }
 

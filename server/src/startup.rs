@@ -12,10 +12,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::{PgPool, postgres::PgConnectOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::services::ServeDir;
 
 use crate::{
-    api::{self, spec::ApiSpec},
+    api,
     auth::{self, AdminAuth},
     claims::ClaimEngine,
     config::{self, Config, leptos_options},
@@ -24,7 +23,8 @@ use crate::{
     rate_limit::{RateLimitSettings, RateLimits},
     sale::Sales,
     serve::{ConnectionLimits, serve},
-    state::{AppState, Shared},
+    site_files,
+    state::{ApiSpec, AppState, Shared},
     ui_backend::DbBackend,
 };
 
@@ -119,7 +119,7 @@ impl Application {
             tokio::spawn(metrics_upkeep(handle, shutdown.clone()));
         }
         tokio::spawn(forget_idle_clients(state.limits.clone(), shutdown.clone()));
-        tokio::spawn(crate::idempotency::purge_expired(
+        tokio::spawn(api::idempotency::purge_expired(
             state.pool.clone(),
             shutdown.clone(),
         ));
@@ -239,11 +239,10 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
     });
     let context = move || provide_context(backend.clone());
     let options = state.leptos_options.clone();
-    // The UI's JS, WASM and CSS: a file service that answers a plain 404 for anything else, so
-    // no public /pkg path can ever reach the app's renderer (the fallback below).
+    // The UI's JS, WASM and CSS (see site_files), never the app's renderer (the fallback below).
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let app = Router::new()
-        .nest_service("/pkg", ServeDir::new(pkg))
+        .nest_service("/pkg", site_files::service(&pkg, options.hash_files))
         // The pages carry an inline icon; browsers that ask anyway get a plain 404.
         .route("/favicon.ico", get(|| async { StatusCode::NOT_FOUND }))
         .merge(json)

@@ -9,8 +9,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    api::spec::ApiSpec, auth::AdminAuth, claims::ClaimEngine, live::LiveHub,
-    rate_limit::RateLimits, sale::Sales,
+    claims::ClaimEngine, credentials::AdminAuth, live::LiveHub, rate_limit::RateLimits, sale::Sales,
 };
 
 /// What every handler and the Leptos integration share, behind one `Arc`: axum clones the state
@@ -52,6 +51,16 @@ pub struct Shared {
     pub api_spec: ApiSpec,
     /// The Prometheus recorder; `None` when metrics are off.
     pub metrics: Option<PrometheusHandle>,
+}
+
+/// The OpenAPI document as served: JSON, built once at startup (`api::spec` describes it).
+#[derive(Clone)]
+pub struct ApiSpec(pub Arc<str>);
+
+impl ApiSpec {
+    pub fn new(doc: &utoipa::openapi::OpenApi) -> anyhow::Result<Self> {
+        Ok(Self(doc.to_pretty_json()?.into()))
+    }
 }
 
 /// `State<T>` extractors for the parts handlers take.

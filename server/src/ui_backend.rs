@@ -11,9 +11,9 @@ use app::{
 use sqlx::PgPool;
 
 use crate::{
-    api::spec::ApiSpec,
     db,
     sale::{SaleError, Sales},
+    state::ApiSpec,
 };
 
 /// Serves the UI's server functions from the database.

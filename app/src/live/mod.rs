@@ -8,8 +8,7 @@ pub mod fns;
 mod follow;
 mod page;
 mod panel;
-mod types;
 
+pub use crate::live_types::*;
 pub use page::LivePage;
 pub use panel::{CLAIMERS_SHOWN, Connection, LiveCouponView, LivePanel, RATE_WINDOW};
-pub use types::*;

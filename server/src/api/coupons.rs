@@ -16,9 +16,10 @@ use sqlx::PgPool;
 use super::{
     ApiError,
     extract::{ActorName, ApiJson, ApiPath, IdempotencyKey, validated},
+    idempotency,
     spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound, JsonBody},
 };
-use crate::{claims::ClaimEngine, idempotency, rate_limit::RateLimits, sale::Sales};
+use crate::{claims::ClaimEngine, rate_limit::RateLimits, sale::Sales};
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.
 #[utoipa::path(
@@ -155,7 +156,7 @@ pub async fn release(
 }
 
 /// `POST /api/coupons/claim`: 200 with the receipt, or why not. With an `Idempotency-Key`,
-/// at most once per key (see [`crate::idempotency`]).
+/// at most once per key (see [`super::idempotency`]).
 #[utoipa::path(
     post,
     path = "/coupons/claim",
@@ -207,11 +208,7 @@ pub async fn claim(
 
 /// The claim itself: the per-user rate limit, then the engine.
 async fn claim_now(engine: ClaimEngine, limits: RateLimits, body: ClaimRequest) -> Response {
-    let rate = limits
-        .claim_by_user(&body.user_id)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        });
+    let rate = limits.claim_by_user(&body.user_id).map_err(ApiError::from);
     let claimed = match rate {
         Ok(()) => engine
             .claim(&body.user_id, &body.coupon_name)

@@ -102,6 +102,15 @@ impl ApiError {
     }
 }
 
+/// A rate limit's refusal is a `429` with `Retry-After`.
+impl From<crate::rate_limit::Refused> for ApiError {
+    fn from(refused: crate::rate_limit::Refused) -> Self {
+        Self::RateLimited {
+            retry_after_secs: refused.retry_after_secs(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         if crate::db::is_transient(&error) {

@@ -20,7 +20,7 @@ pub struct ApiJson<T>(pub T);
 pub struct ApiPath<T>(pub T);
 
 /// The `Idempotency-Key` of a request, if any (`400` when malformed: see
-/// [`crate::idempotency::key_of`]), read without copying the other headers.
+/// [`super::idempotency::key_of`]), read without copying the other headers.
 pub struct IdempotencyKey(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
@@ -30,7 +30,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, ApiError> {
-        crate::idempotency::key_of(&parts.headers).map(Self)
+        super::idempotency::key_of(&parts.headers).map(Self)
     }
 }
 

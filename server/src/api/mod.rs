@@ -1,4 +1,4 @@
-//! The JSON API (README, "The JSON API"): thin handlers, errors mapped to status codes.
+//! The JSON API (docs/api.md): thin handlers, errors mapped to status codes.
 
 mod audit;
 mod chunks;
@@ -8,11 +8,13 @@ mod coupons;
 mod error;
 mod events;
 mod extract;
+pub mod idempotency;
+mod metrics;
 pub mod spec;
 
 pub use error::ApiError;
 
-use axum::{Json, Router, extract::State};
+use axum::{Json, Router, extract::State, response::IntoResponse};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use utoipa::{OpenApi, openapi::OpenApi as Document};
@@ -31,7 +33,8 @@ pub fn router(limits: &RateLimitSettings) -> (Router<AppState>, Document) {
         coupons::get_named_claim,
         coupons::patch_named_claim
     );
-    let claim = match rate_limit::claims_per_ip_layer(limits) {
+    let too_many = |refused: rate_limit::Refused| ApiError::from(refused).into_response();
+    let claim = match rate_limit::claims_per_ip_layer(limits, too_many) {
         // The per-IP limit guards POST only; the layer wraps the method router of the path.
         Some(per_ip) => (claim.0, claim.1, claim.2.layer(per_ip)),
         None => claim,
@@ -63,7 +66,7 @@ pub fn operations(api: Document) -> (Router<AppState>, Document) {
     let (router, doc) = OpenApiRouter::with_openapi(spec::ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(ready))
-        .routes(routes!(crate::metrics::render))
+        .routes(routes!(metrics::render))
         .split_for_parts();
     (router, doc.nest("/api", api))
 }

@@ -3,7 +3,7 @@
 //! once, for the router and for this document, so neither can list a route the other lacks.
 //! Served at `GET /api/openapi.json` and rendered by the admin UI's `/docs` page.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 use app::api_types::ErrorBody;
 use axum::{
@@ -19,6 +19,8 @@ use utoipa::{
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
+
+use crate::state::ApiSpec;
 
 /// The document's frame; the paths come from `api::routes`.
 #[derive(OpenApi)]
@@ -58,7 +60,7 @@ impl Modify for SecuritySchemes {
             .build();
         components.add_security_scheme(BEARER, SecurityScheme::Http(bearer));
         let cookie = ApiKeyValue::with_description(
-            crate::auth::session::COOKIE,
+            crate::config::SESSION_COOKIE,
             "The signed session cookie set by the admin sign-in form (POST /signin)",
         );
         components.add_security_scheme(SESSION, SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
@@ -66,7 +68,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// One server-sent event of the live streams (`text/event-stream`): `data` is the JSON of the
-/// event's type (see the README's "Live dashboard").
+/// event's type (see docs/architecture.md, "Live stock").
 #[derive(ToSchema)]
 pub struct ServerSentEvent {
     /// `snapshot`, `stock`, `claims` or `sold_out`.
@@ -74,16 +76,6 @@ pub struct ServerSentEvent {
     /// The coupon state's version; send it back as `Last-Event-ID` to resume.
     pub id: Option<String>,
     pub data: String,
-}
-
-/// The document as served: JSON, built once at startup.
-#[derive(Clone)]
-pub struct ApiSpec(pub Arc<str>);
-
-impl ApiSpec {
-    pub fn new(doc: &openapi::OpenApi) -> anyhow::Result<Self> {
-        Ok(Self(doc.to_pretty_json()?.into()))
-    }
 }
 
 /// `GET /api/openapi.json`: this API's OpenAPI 3.1 document (public).

@@ -9,9 +9,11 @@ use axum::{
 use axum_extra::extract::cookie::SignedCookieJar;
 use serde::Deserialize;
 
-use super::{AdminAuth, session};
+use super::AdminAuth;
+use crate::credentials::session;
 use crate::{
-    rate_limit::{ClientAddr, RateLimits, too_many},
+    api::ApiError,
+    rate_limit::{ClientAddr, RateLimits},
     sale::Sales,
     state::AppState,
 };
@@ -45,20 +47,20 @@ async fn sign_in(
     if !auth.required() {
         return (jar, Redirect::to(next)).into_response();
     }
-    if let Err(wait) = limits.locked_out(ip) {
-        return too_many(wait);
+    if let Err(refused) = limits.locked_out(ip) {
+        return ApiError::from(refused).into_response();
     }
     let who = format!("ip:{ip}");
     if auth.password_matches(&form.password) {
-        let (jar, id) = session::issue(jar, auth.0.ttl, auth.0.secure_cookie);
+        let (jar, id) = auth.issue_session(jar);
         tracing::info!(%ip, session = id, "admin signed in");
         sales.record_sign_in(&who, Some(&id)).await;
         return (jar, Redirect::to(next)).into_response();
     }
     sales.record_sign_in(&who, None).await;
-    if let Err(wait) = limits.auth_failed(ip) {
+    if let Err(refused) = limits.auth_failed(ip) {
         tracing::warn!(%ip, "admin sign-in: too many failures; this address is locked out");
-        return too_many(wait);
+        return ApiError::from(refused).into_response();
     }
     tracing::warn!(%ip, "admin sign-in refused: wrong password");
     let again = format!(

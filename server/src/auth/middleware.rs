@@ -9,8 +9,9 @@ use axum::{
 };
 use axum_extra::extract::cookie::SignedCookieJar;
 
-use super::{AdminAuth, AuthError, canonical, policy, session};
-use crate::rate_limit::{RateLimits, too_many};
+use super::{AdminAuth, AuthError, canonical, policy};
+use crate::credentials::session;
+use crate::{api::ApiError, rate_limit::RateLimits};
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
 /// site, whoever sends them. Then admits public routes, and admin routes when no password is set
@@ -30,7 +31,7 @@ pub async fn require_admin(
     // No route serves another method: 405 for everyone, before any credential is judged (so an
     // odd method neither reaches a handler nor turns into a sign-in redirect).
     if !SERVED_METHODS.contains(&method) {
-        return crate::api::ApiError::MethodNotAllowed.into_response();
+        return ApiError::MethodNotAllowed.into_response();
     }
     if !is_safe(&method) && is_cross_site(request.headers()) {
         return AuthError::CrossSite.into_response();
@@ -40,16 +41,16 @@ pub async fn require_admin(
         let ip = || limits.client_ip(request.headers(), request.extensions());
         // A locked-out address gets no answer about its token, right or wrong.
         if request.headers().contains_key(header::AUTHORIZATION)
-            && let Err(wait) = limits.locked_out(ip())
+            && let Err(refused) = limits.locked_out(ip())
         {
-            return too_many(wait);
+            return ApiError::from(refused).into_response();
         }
         match credentials(&auth, request.headers()) {
             Credentials::Session(id) => Some(format!("session:{id}")),
             Credentials::Token => Some("token".to_owned()),
             Credentials::WrongToken => {
-                if let Err(wait) = limits.auth_failed(ip()) {
-                    return too_many(wait);
+                if let Err(refused) = limits.auth_failed(ip()) {
+                    return ApiError::from(refused).into_response();
                 }
                 None
             }

@@ -1,4 +1,4 @@
-//! Every row of the API contract (README, "The JSON API"), over real HTTP.
+//! Every row of the API contract (docs/api.md), over real HTTP.
 
 use crate::common::spawn;
 use serde_json::{Value, json};

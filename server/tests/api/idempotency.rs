@@ -166,7 +166,7 @@ async fn old_keys_expire_and_dead_owners_free_theirs(pool: PgPool) {
     };
     assert_eq!(frank().await, (422, json!("idempotency_key_reused")));
     sqlx::query("UPDATE idempotency_keys SET request_hash = $1 WHERE key = 'orphan'")
-        .bind(server::idempotency::fingerprint("frank", "K"))
+        .bind(server::api::idempotency::fingerprint("frank", "K"))
         .execute(&pool)
         .await
         .unwrap();

@@ -33,5 +33,6 @@ mod rpc_input;
 mod sale_lifecycle;
 mod sale_races;
 mod schema_rules;
+mod site_files;
 mod ssr;
 mod startup_errors;

@@ -24,10 +24,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    api::ApiError,
-    db::{self, idempotency::Taken},
-};
+use super::ApiError;
+use crate::db::{self, idempotency::Taken};
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";

@@ -5,8 +5,8 @@ use std::time::Duration;
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use time::OffsetDateTime;
 
-/// Name of the session cookie.
-pub const COOKIE: &str = "coupons_admin";
+/// Name of the session cookie (fixed; the OpenAPI document names it too).
+const COOKIE: &str = crate::config::SESSION_COOKIE;
 
 /// A jar holding a fresh session that ends after `ttl`, and the session's id.
 ///

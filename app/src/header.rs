@@ -1,0 +1,69 @@
+//! The bar on top of every page: product name, navigation, sign-out, and the "admin is open"
+//! banner (it asks the server who is signed in, so it sits above the shared components).
+
+use leptos::prelude::*;
+
+use crate::admin_fns::get_admin_status;
+use crate::components::{LINK, SECONDARY_BUTTON};
+
+/// The bar on top of every page: product name, sign-out, and the "admin is open" banner.
+#[component]
+pub fn AdminHeader() -> impl IntoView {
+    let status = Resource::new(|| (), |_| get_admin_status());
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3">
+                <a
+                    href="/"
+                    class="rounded text-lg font-semibold text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
+                >
+                    "Coupons admin"
+                </a>
+                <nav aria-label="Admin" class="mr-auto flex gap-4 text-sm">
+                    <a class=LINK href="/live">"Live"</a>
+                    <a class=LINK href="/audit">"Audit log"</a>
+                    <a class=LINK href="/docs">"API docs"</a>
+                </nav>
+                <Suspense>
+                    {move || {
+                        status
+                            .get()
+                            .and_then(Result::ok)
+                            .filter(|s| s.signed_in)
+                            .map(|_| {
+                                view! {
+                                    <form method="post" action="/signout">
+                                        <button type="submit" class=SECONDARY_BUTTON>
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                }
+                            })
+                    }}
+                </Suspense>
+            </div>
+            <Suspense>
+                {move || {
+                    status
+                        .get()
+                        .and_then(Result::ok)
+                        .filter(|s| !s.auth_required)
+                        .map(|_| view! { <OpenBanner /> })
+                }}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn OpenBanner() -> impl IntoView {
+    view! {
+        <aside
+            aria-label="Admin access"
+            class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
+        >
+            <strong class="font-semibold">"No admin password is set. "</strong>
+            "Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
+        </aside>
+    }
+}
