@@ -47,6 +47,9 @@ log "make run is ready at $url"
 curl -fsS "$url/health/ready" | grep -q '"ready"'
 log "Playwright against the release server (end2end/release/)"
 (cd end2end && E2E_RELEASE_URL=$url npx playwright test -c release.config.ts)
+# The goal is 90 (make lighthouse); here the floor is 80, below every score measured with the
+# bundle compressed (91-95) and above every one without (73-74), so CPU noise on a busy CI box
+# cannot fail a landing but losing the compression does (docs/benchmark.md, "The UI bundle").
 log "Lighthouse (mobile) on the release server's pages"
-scripts/lighthouse.sh "$url"
+LIGHTHOUSE_MIN=${LIGHTHOUSE_MIN:-80} scripts/lighthouse.sh "$url"
 log "the release build of make run works"
