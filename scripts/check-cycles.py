@@ -7,6 +7,7 @@ are not dependencies). A cycle means no module of it can be read, tested or chan
 the cycles (strongly connected components) with one edge each that closes them.
 Usage: scripts/check-cycles.py [crate src dirs...] (default: server/src app/src; make lint runs it).
 """
+import os
 import pathlib
 import re
 import sys
@@ -66,7 +67,7 @@ def edges(mods):
                 line = text.count("\n", 0, m.start()) + 1
                 for target in names:
                     if target in graph and target != mod:
-                        graph[mod].setdefault(target, f"{f.relative_to(ROOT)}:{line}")
+                        graph[mod].setdefault(target, f"{os.path.relpath(f, ROOT)}:{line}")
     return graph
 
 

@@ -2,8 +2,9 @@
 """Fails when a relative link in README.md or docs/*.md points at a missing file or heading.
 
 Anchors follow GitHub's rule: the heading text lower-cased, punctuation but '-' and '_' dropped,
-spaces turned into '-'. Links inside code blocks and to http(s)/mailto targets are not checked.
-Usage: scripts/check-links.py (from anywhere; make lint runs it).
+spaces turned into '-'. Links inside code blocks or code spans and to http(s)/mailto targets are not checked.
+Usage: scripts/check-links.py [root] (default: the repository; make lint runs it, and runs it on
+scripts/lint-fixtures/links, where it must fail).
 """
 import pathlib
 import re
@@ -45,20 +46,21 @@ def anchors(path):
 
 
 def main():
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    root = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
+    files = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
     broken = []
     for md in files:
         for number, line in enumerate(prose_lines(md), 1):
-            for target in LINK.findall(line):
+            for target in LINK.findall(re.sub(r"`[^`]*`", "", line)):
                 if re.match(r"^[a-z]+:", target):
                     continue
                 file_part, _, anchor = target.partition("#")
                 dest = (md.parent / file_part).resolve() if file_part else md
-                where = f"{md.relative_to(ROOT)}: ({target})"
+                where = f"{md.relative_to(root)}: ({target})"
                 if not dest.exists():
                     broken.append(f"{where}: no file {file_part}")
                 elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
-                    broken.append(f"{where}: no heading #{anchor} in {dest.relative_to(ROOT)}")
+                    broken.append(f"{where}: no heading #{anchor} in {dest.relative_to(root)}")
     for b in broken:
         print(b, file=sys.stderr)
     if broken:

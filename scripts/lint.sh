@@ -9,6 +9,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export SQLX_OFFLINE=true
 python3 scripts/check-links.py
 python3 scripts/check-cycles.py
+# The two checks must also fail where they should (a cycle, two broken links).
+! python3 scripts/check-cycles.py scripts/lint-fixtures/cycle/src 2>/dev/null || { echo "check-cycles.py missed a cycle"; exit 1; }
+[ "$(python3 scripts/check-links.py scripts/lint-fixtures/links 2>&1 | grep -c 'no ')" = 2 ] || { echo "check-links.py missed a broken link"; exit 1; }
 cargo fmt --all -- --check
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p app --features ssr --all-targets -- -D warnings

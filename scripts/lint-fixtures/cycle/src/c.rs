@@ -1,0 +1,3 @@
+// A leaf; a doc link upward is not an import:
+/// See [`crate::a`].
+pub struct C;
