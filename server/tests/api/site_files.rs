@@ -57,7 +57,8 @@ async fn get(
 
 #[tokio::test]
 async fn hashed_names_are_sent_compressed_and_kept_a_year() {
-    let base = serve(pkg_dir("hashed"), true).await;
+    let dir = pkg_dir("hashed");
+    let base = serve(dir.clone(), true).await;
     let year = Some("public, max-age=31536000, immutable".to_owned());
 
     let (status, encoding, cache, body) = get(&base, "app.abc123.js", Some("gzip, br")).await;
@@ -83,12 +84,15 @@ async fn hashed_names_are_sent_compressed_and_kept_a_year() {
     // A missing file is a 404 that no cache may keep.
     let (status, _, cache, _) = get(&base, "app.other.js", Some("br")).await;
     assert_eq!((status, cache), (StatusCode::NOT_FOUND, None));
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn fixed_names_are_revalidated() {
-    let base = serve(pkg_dir("fixed"), false).await;
+    let dir = pkg_dir("fixed");
+    let base = serve(dir.clone(), false).await;
     let (status, encoding, cache, _) = get(&base, "app.abc123.js", Some("br")).await;
     assert_eq!((status, encoding.as_deref()), (StatusCode::OK, Some("br")));
     assert_eq!(cache.as_deref(), Some("no-cache"));
+    std::fs::remove_dir_all(dir).ok();
 }
