@@ -19,9 +19,13 @@ pub struct AdminStatus {
     pub auth_required: bool,
     /// True with a valid session cookie or bearer token.
     pub signed_in: bool,
+    /// True when claims are taken without credentials (`CLAIM_AUTH` has `open`): anyone may
+    /// claim in anyone's name, and the admin pages say so.
+    #[serde(default)]
+    pub claims_open: bool,
 }
 
-/// Who acts on an admin route, as the audit log names them: `token`, `session:<id>` or `open`
+/// Who acts on an admin route, as the audit log names them: `token`, `session:<id>`, `key:<id>` or `open`
 /// (no admin password set). Set by the server's admin guard on admitted requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);

@@ -35,12 +35,15 @@ pub struct NewCoupon {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClaimRequest {
+    /// The user who claims. Required, except with a shopper token, whose subject is the user
+    /// (if sent then, it must equal the subject).
     #[validate(
         length(min = 1, max = MAX_TEXT_CHARS, message = "must be 1 to 255 characters"),
         custom(function = "check_text")
     )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
-    pub user_id: String,
+    pub user_id: Option<String>,
     #[validate(
         length(min = 1, max = MAX_TEXT_CHARS, message = "must be 1 to 255 characters"),
         custom(function = "check_text")
@@ -122,7 +125,7 @@ pub struct ClaimReceipt {
 }
 
 /// Every error body of the API: a sentence for people and a stable code for programs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
@@ -130,4 +133,11 @@ pub struct ErrorBody {
     /// With `not_started` only: when the sale starts (server time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
+    /// With `invalid_token` only: why the token was refused (`expired`, `bad_signature`,
+    /// `wrong_audience`, `malformed`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// With `insufficient_scope` only: the scope the key lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }

@@ -16,6 +16,8 @@ pub mod action {
     pub const CLAIM_RELEASE: &str = "claim.release";
     pub const SIGNIN_SUCCESS: &str = "signin.success";
     pub const SIGNIN_FAILURE: &str = "signin.failure";
+    pub const KEY_CREATE: &str = "key.create";
+    pub const KEY_REVOKE: &str = "key.revoke";
 }
 
 /// One admin action.
@@ -25,7 +27,8 @@ pub struct AuditEntry {
     /// Increases with every entry: the keyset cursor.
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// `token`, `session:<id>`, `open` (no admin password set) or `ip:<address>` (sign-in).
+    /// `token`, `session:<id>`, `key:<id>`, `open` (no admin password set) or `ip:<address>`
+    /// (sign-in).
     pub actor: String,
     /// One of [`action`].
     pub action: String,

@@ -11,6 +11,7 @@
 pub mod admin_fns;
 pub mod admin_types;
 pub mod api_docs;
+pub mod api_keys;
 pub mod api_types;
 pub mod audit;
 #[cfg(feature = "ssr")]

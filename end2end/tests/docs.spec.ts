@@ -44,7 +44,8 @@ test("the API docs page renders every operation of the OpenAPI document, offline
   await expect(page).toHaveURL(/#schema-ClaimRequest$/);
   const schema = page.locator("#schema-ClaimRequest");
   await expect(schema).toBeInViewport();
-  await expect(schema.getByRole("row", { name: /^user_id \*/ })).toBeVisible();
+  await expect(schema.getByRole("row", { name: /^user_id/ })).toBeVisible();
+  await expect(schema.getByRole("row", { name: /^coupon_name \*/ })).toBeVisible();
   await expect(page.locator('section[id="post-/api/coupons"]').getByText("admin", { exact: true })).toBeVisible();
 
   await hydrated(page);

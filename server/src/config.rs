@@ -18,6 +18,17 @@ pub enum EngineMode {
     Batched,
 }
 
+/// One way a claim may prove who claims (`CLAIM_AUTH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClaimAuthMode {
+    /// No credential: `user_id` from the body, taken on trust.
+    Open,
+    /// An API key with the `claim` scope; `user_id` from the body.
+    Key,
+    /// A shopper token; the user is its subject.
+    Token,
+}
+
 /// Every setting of the server. `server --help` lists them with their variables.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -74,12 +85,19 @@ pub struct Config {
     /// Take the client IP from the last `X-Forwarded-For` address (only behind a trusted proxy).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
-    /// Claims per second per client IP.
-    #[arg(long, env = "CLAIMS_PER_IP_PER_SEC", default_value_t = 100)]
+    /// Claims per second per client IP, for claims without a credential (a shop's backend or a
+    /// carrier NAT is one address for thousands of shoppers: keep it high).
+    #[arg(long, env = "CLAIMS_PER_IP_PER_SEC", default_value_t = 1_000)]
     pub claims_per_ip_per_sec: u32,
-    /// Claims a client IP may send in a burst above its rate.
-    #[arg(long, env = "CLAIMS_PER_IP_BURST", default_value_t = 200)]
+    /// Claims a client IP may send in a burst above its rate (a 1,000-user burst fits).
+    #[arg(long, env = "CLAIMS_PER_IP_BURST", default_value_t = 2_000)]
     pub claims_per_ip_burst: u32,
+    /// Claims per second per API key (never limited per address).
+    #[arg(long, env = "CLAIMS_PER_KEY_PER_SEC", default_value_t = 5_000)]
+    pub claims_per_key_per_sec: u32,
+    /// Claims an API key may send in a burst above its rate.
+    #[arg(long, env = "CLAIMS_PER_KEY_BURST", default_value_t = 10_000)]
+    pub claims_per_key_burst: u32,
     /// Claims per second per user id.
     #[arg(long, env = "CLAIMS_PER_USER_PER_SEC", default_value_t = 2)]
     pub claims_per_user_per_sec: u32,
@@ -120,6 +138,36 @@ pub struct Config {
     /// How long an admin session lasts, in minutes.
     #[arg(long, env = "SESSION_TTL_MINUTES", default_value_t = 480)]
     pub session_ttl_minutes: u64,
+    /// Who may claim: `open` (user_id from the body, anyone), `key` (an API key with the
+    /// `claim` scope vouches for the body's user_id), `token` (a shopper token: its subject is
+    /// the user). Comma-separated; each request is judged by what it presents.
+    #[arg(
+        long,
+        env = "CLAIM_AUTH",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "open"
+    )]
+    pub claim_auth: Vec<ClaimAuthMode>,
+    /// Shopper tokens: an HS256 secret of at least 32 bytes.
+    #[arg(long, env = "CLAIM_TOKEN_SECRET", hide_env_values = true)]
+    pub claim_token_secret: Option<String>,
+    /// Shopper tokens: a PEM file with one Ed25519 public key, or a JWKS file of them (by `kid`).
+    #[arg(long, env = "CLAIM_TOKEN_PUBLIC_KEYS")]
+    pub claim_token_public_keys: Option<PathBuf>,
+    /// Shopper tokens: the `aud` every token must carry.
+    #[arg(long, env = "CLAIM_TOKEN_AUDIENCE")]
+    pub claim_token_audience: Option<String>,
+    /// Shopper tokens: the longest lifetime (`exp` - `iat`) accepted, in seconds.
+    #[arg(long, env = "CLAIM_TOKEN_MAX_LIFETIME_SECS", default_value_t = 600)]
+    pub claim_token_max_lifetime_secs: u64,
+    /// Shopper tokens: clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (at most 30).
+    #[arg(long, env = "CLAIM_TOKEN_LEEWAY_SECS", default_value_t = 30)]
+    pub claim_token_leeway_secs: u64,
+    /// Origins whose pages may call the claim and the public coupon read from the browser
+    /// (comma-separated, e.g. https://shop.example); empty: none.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
     /// Marks the session cookie `Secure` (set it when the admin is served over HTTPS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,

@@ -5,7 +5,8 @@
 //! 3. the security headers ([`crate::security_headers`]);
 //! 4. the time limit to a response's headers (a stream, once started, is not cut);
 //! 5. the body size limit;
-//! 6. the admin guard ([`crate::auth::require_admin`]), so no route, nor the fallback, escapes it.
+//! 6. CORS for the shop's origins, on the claim and the public read only ([`crate::cors`]);
+//! 7. the guard ([`crate::auth::require_admin`]), so no route, nor the fallback, escapes it.
 //!
 //! They go on in one `Router::layer` call. axum wraps every route in a boxed, cloneable service
 //! once per such call, and clones that service and boxes its future on every request: six calls
@@ -40,6 +41,7 @@ pub fn around(routes: Router<AppState>, state: &AppState, config: &Config) -> Ro
                 config.request_timeout_ms,
             )))
             .layer(DefaultBodyLimit::max(config.max_body_bytes))
+            .layer(from_fn_with_state(state.cors.clone(), crate::cors::apply))
             .layer(from_fn_with_state(
                 state.clone(),
                 crate::auth::require_admin,

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod claims;
 pub mod config;
+pub mod cors;
 pub mod credentials;
 pub mod db;
 pub mod layers;

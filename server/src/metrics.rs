@@ -30,7 +30,7 @@ pub const BATCH_SECONDS: &str = "coupons_claim_batch_duration_seconds";
 pub const HTTP_REQUESTS: &str = "coupons_http_requests_total";
 /// Seconds to an HTTP answer's headers, by `method` and `route`.
 pub const HTTP_SECONDS: &str = "coupons_http_request_duration_seconds";
-/// Requests refused with `429`, by `limit` (claims_per_ip, claims_per_user, auth_failures).
+/// Requests refused with `429`, by `limit` (claims_per_ip, claims_per_user, claims_per_key, auth_failures).
 pub const RATE_LIMITED: &str = "coupons_rate_limited_total";
 /// Connections the pool holds, idle ones, and tasks waiting for one in the claim engine.
 pub const POOL_CONNECTIONS: &str = "coupons_db_pool_connections";

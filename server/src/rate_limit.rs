@@ -1,7 +1,10 @@
-//! Rate limits, per client IP and per user id. Built on `governor` (GCRA: a steady rate plus a
-//! burst); the claim route's per-IP limit is a `tower_governor` layer. A limit says [`Refused`]
-//! and how long to wait; the HTTP answer to that (`429` with `Retry-After` and the error JSON)
-//! is the caller's, so this module knows nothing of the API above it.
+//! Rate limits on claims (per client IP, per user, per API key) and on failed credentials (per
+//! IP). Built on `governor` (GCRA: a steady rate plus a burst), keyed on the identity a claim
+//! proves: a claim with a key counts against its key only, never its address (a shop's backend
+//! is one address for all its shoppers); a claim without credentials counts against its address
+//! and its user; a token's subject is its user. A limit says [`Refused`] and how long to wait;
+//! the HTTP answer (`429` with `Retry-After` and the error JSON) is the caller's, so this module
+//! knows nothing of the API above it.
 //!
 //! The client IP is the TCP peer, unless `TRUST_FORWARDED_FOR` says a trusted reverse proxy is in
 //! front: then it is the last address of `X-Forwarded-For` (the one that proxy appended; earlier
@@ -16,22 +19,20 @@ use std::{
 };
 
 use axum::{
-    body::Body,
     extract::ConnectInfo,
-    http::{Extensions, HeaderMap, Request, Response},
+    http::{Extensions, HeaderMap},
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
-use tower_governor::{
-    GovernorError, GovernorLayer, governor::GovernorConfigBuilder, key_extractor::KeyExtractor,
-};
 
 /// The limits of one process (each process counts its own clients).
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimitSettings {
     pub enabled: bool,
     pub trust_forwarded_for: bool,
-    /// Claims per second per client IP, and the burst above that rate.
+    /// Claims without credentials per second per client IP, and the burst above that rate.
     pub claims_per_ip: (u32, u32),
+    /// Claims per second per API key, and the burst.
+    pub claims_per_key: (u32, u32),
     /// Claims per second per user id, and the burst.
     pub claims_per_user: (u32, u32),
     /// Failed sign-ins or admin tokens per minute per client IP (also the burst).
@@ -60,18 +61,6 @@ impl ClientIp {
     }
 }
 
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-
-    fn extract<T>(&self, req: &Request<T>) -> Result<IpAddr, GovernorError> {
-        let peer = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        Ok(self.of(req.headers(), peer))
-    }
-}
-
 /// A request a limit refused, and how long its sender must wait before the next one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused(pub Duration);
@@ -89,47 +78,15 @@ fn quota(per_second: u32, burst: u32) -> Quota {
     Quota::per_second(rate).allow_burst(burst)
 }
 
-/// The claim route's per-IP limit, or `None` when limits are off; `answer` turns a refusal into
-/// the response.
-pub fn claims_per_ip_layer(
-    settings: &RateLimitSettings,
-    answer: fn(Refused) -> Response<Body>,
-) -> Option<
-    GovernorLayer<
-        ClientIp,
-        governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
-        Body,
-    >,
-> {
-    if !settings.enabled {
-        return None;
-    }
-    let (per_second, burst) = settings.claims_per_ip;
-    let config = GovernorConfigBuilder::default()
-        .key_extractor(ClientIp {
-            trust_forwarded_for: settings.trust_forwarded_for,
-        })
-        .period(Duration::from_secs(1) / per_second.max(1))
-        .burst_size(burst.max(1))
-        .finish()?;
-    Some(
-        GovernorLayer::new(config).error_handler(move |error| match error {
-            GovernorError::TooManyRequests { wait_time, .. } => {
-                crate::metrics::rate_limited("claims_per_ip");
-                answer(Refused(Duration::from_secs(wait_time)))
-            }
-            _ => answer(Refused(Duration::from_secs(1))),
-        }),
-    )
-}
-
 /// The keyed limits checked inside handlers and the admin guard. Cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct RateLimits(Arc<Limiters>);
 
 struct Limiters {
     settings: RateLimitSettings,
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
     per_user: DefaultKeyedRateLimiter<String>,
+    per_key: DefaultKeyedRateLimiter<i64>,
     auth_failures: DefaultKeyedRateLimiter<IpAddr>,
     /// IPs refused every credential until the given moment (they used up their failures).
     locked_out: Mutex<HashMap<IpAddr, Instant>>,
@@ -142,12 +99,14 @@ fn wait(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Durati
 
 impl RateLimits {
     pub fn new(settings: RateLimitSettings) -> Self {
-        let (per_second, burst) = settings.claims_per_user;
+        let limit = |(per_second, burst)| quota(per_second, burst);
         let failures =
             NonZeroU32::new(settings.auth_failures_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Self(Arc::new(Limiters {
             settings,
-            per_user: RateLimiter::keyed(quota(per_second, burst)),
+            per_ip: RateLimiter::keyed(limit(settings.claims_per_ip)),
+            per_user: RateLimiter::keyed(limit(settings.claims_per_user)),
+            per_key: RateLimiter::keyed(limit(settings.claims_per_key)),
             auth_failures: RateLimiter::keyed(Quota::per_minute(failures)),
             locked_out: Mutex::default(),
         }))
@@ -169,16 +128,32 @@ impl RateLimits {
 
     /// One claim by `user_id`: refused when that user claims too fast.
     pub fn claim_by_user(&self, user_id: &str) -> Result<(), Refused> {
+        self.check(&self.0.per_user, &user_id.to_owned(), "claims_per_user")
+    }
+
+    /// One claim without credentials from `ip`: refused when that address claims too fast.
+    pub fn claim_by_ip(&self, ip: IpAddr) -> Result<(), Refused> {
+        self.check(&self.0.per_ip, &ip, "claims_per_ip")
+    }
+
+    /// One claim with API key `id`: refused when that key claims too fast.
+    pub fn claim_by_key(&self, id: i64) -> Result<(), Refused> {
+        self.check(&self.0.per_key, &id, "claims_per_key")
+    }
+
+    fn check<K: Clone + Eq + std::hash::Hash>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+        limit: &'static str,
+    ) -> Result<(), Refused> {
         if !self.0.settings.enabled {
             return Ok(());
         }
-        self.0
-            .per_user
-            .check_key(&user_id.to_owned())
-            .map_err(|not_until| {
-                crate::metrics::rate_limited("claims_per_user");
-                Refused(wait(not_until))
-            })
+        limiter.check_key(key).map_err(|not_until| {
+            crate::metrics::rate_limited(limit);
+            Refused(wait(not_until))
+        })
     }
 
     /// Refused when `ip` used up its credential failures: refuse before checking anything.
@@ -214,7 +189,9 @@ impl RateLimits {
 
     /// Forgets idle keys, so the maps hold only recent clients (run it now and then).
     pub fn forget_idle(&self) {
+        self.0.per_ip.retain_recent();
         self.0.per_user.retain_recent();
+        self.0.per_key.retain_recent();
         self.0.auth_failures.retain_recent();
         let now = Instant::now();
         let mut locked = self.0.locked_out.lock().unwrap_or_else(|p| p.into_inner());

@@ -17,7 +17,9 @@ use crate::{
     api,
     auth::{self, AdminAuth},
     claims::ClaimEngine,
-    config::{self, Config, leptos_options},
+    config::{self, ClaimAuthMode, Config, leptos_options},
+    cors::Cors,
+    credentials::{api_keys::ApiKeys, claim_auth::ClaimAuth},
     db,
     live::{self, LiveSettings},
     rate_limit::{RateLimitSettings, RateLimits},
@@ -87,11 +89,21 @@ impl Application {
         let live = live::start(&pool, live_settings(&config), &shutdown);
         let auth = AdminAuth::from_config(&config)?;
         let limits = RateLimits::new(rate_limit_settings(&config));
-        let (api_routes, api_doc) = api::router(limits.settings());
+        let claim_auth = ClaimAuth::from_config(&config)?;
+        let cors = Cors::new(&config.cors_allowed_origins)?;
+        let keys = ApiKeys::load(pool.clone())
+            .await
+            .context("cannot read the API keys")?;
+        let (api_routes, api_doc) = api::router();
         let (operation_routes, doc) = api::operations(api_doc);
         if !auth.required() {
             tracing::warn!(
                 "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
+            );
+        }
+        if claim_auth.takes(ClaimAuthMode::Open) {
+            tracing::warn!(
+                "CLAIM_AUTH has open: claims are unauthenticated, anyone may claim in any user's name (set CLAIM_AUTH=key or token)"
             );
         }
         let state = AppState::new(Shared {
@@ -111,6 +123,9 @@ impl Application {
             shutdown: shutdown.clone(),
             live,
             auth,
+            keys,
+            claim_auth,
+            cors,
             limits,
             api_spec: ApiSpec::new(&doc)?,
             metrics: config.metrics.then(crate::metrics::recorder).flatten(),
@@ -119,6 +134,10 @@ impl Application {
             tokio::spawn(metrics_upkeep(handle, shutdown.clone()));
         }
         tokio::spawn(forget_idle_clients(state.limits.clone(), shutdown.clone()));
+        tokio::spawn(crate::credentials::api_keys::watch::run(
+            state.keys.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(api::idempotency::purge_expired(
             state.pool.clone(),
             shutdown.clone(),
@@ -194,6 +213,7 @@ fn rate_limit_settings(config: &Config) -> RateLimitSettings {
         enabled: config.rate_limits,
         trust_forwarded_for: config.trust_forwarded_for,
         claims_per_ip: (config.claims_per_ip_per_sec, config.claims_per_ip_burst),
+        claims_per_key: (config.claims_per_key_per_sec, config.claims_per_key_burst),
         claims_per_user: (config.claims_per_user_per_sec, config.claims_per_user_burst),
         auth_failures_per_minute: config.auth_failures_per_minute,
     }

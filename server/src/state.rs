@@ -9,7 +9,12 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    claims::ClaimEngine, credentials::AdminAuth, live::LiveHub, rate_limit::RateLimits, sale::Sales,
+    claims::ClaimEngine,
+    cors::Cors,
+    credentials::{AdminAuth, api_keys::ApiKeys, claim_auth::ClaimAuth},
+    live::LiveHub,
+    rate_limit::RateLimits,
+    sale::Sales,
 };
 
 /// What every handler and the Leptos integration share, behind one `Arc`: axum clones the state
@@ -43,7 +48,13 @@ pub struct Shared {
     pub live: LiveHub,
     /// Admin secrets and the session signing key.
     pub auth: AdminAuth,
-    /// Per-user and per-IP rate limits.
+    /// API keys (cached; see `credentials::api_keys`).
+    pub keys: ApiKeys,
+    /// Who may claim (`CLAIM_AUTH`) and the shopper token keys.
+    pub claim_auth: ClaimAuth,
+    /// The origins whose pages may claim from a browser.
+    pub cors: Cors,
+    /// Rate limits per address, user, key and failed credential.
     pub limits: RateLimits,
     /// The admin's actions on sales (create, patch, release), audited.
     pub sales: Sales,
@@ -80,6 +91,9 @@ parts!(
     shutdown: CancellationToken,
     live: LiveHub,
     auth: AdminAuth,
+    keys: ApiKeys,
+    claim_auth: ClaimAuth,
+    cors: Cors,
     limits: RateLimits,
     sales: Sales,
     api_spec: ApiSpec,

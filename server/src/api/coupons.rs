@@ -15,6 +15,7 @@ use sqlx::PgPool;
 
 use super::{
     ApiError,
+    claimant::Claimant,
     extract::{ActorName, ApiJson, ApiPath, IdempotencyKey, validated},
     idempotency,
     spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound, JsonBody},
@@ -194,24 +195,32 @@ pub async fn claim(
     State(engine): State<ClaimEngine>,
     State(limits): State<RateLimits>,
     State(pool): State<PgPool>,
+    claimant: Claimant,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ClaimRequest>,
 ) -> Result<Response, ApiError> {
     let body = validated(body)?;
+    let user_id = claimant.user_for(&body)?;
+    let coupon = body.coupon_name;
     let Some(key) = key else {
-        return Ok(claim_now(engine, limits, body).await);
+        return Ok(claim_now(engine, limits, user_id, coupon).await);
     };
-    let hash = idempotency::fingerprint(&body.user_id, &body.coupon_name);
-    let work = claim_now(engine, limits, body);
+    let hash = idempotency::fingerprint(&user_id, &coupon);
+    let work = claim_now(engine, limits, user_id, coupon);
     Ok(idempotency::once(&pool, key, hash, work).await)
 }
 
 /// The claim itself: the per-user rate limit, then the engine.
-async fn claim_now(engine: ClaimEngine, limits: RateLimits, body: ClaimRequest) -> Response {
-    let rate = limits.claim_by_user(&body.user_id).map_err(ApiError::from);
+async fn claim_now(
+    engine: ClaimEngine,
+    limits: RateLimits,
+    user_id: String,
+    coupon: String,
+) -> Response {
+    let rate = limits.claim_by_user(&user_id).map_err(ApiError::from);
     let claimed = match rate {
         Ok(()) => engine
-            .claim(&body.user_id, &body.coupon_name)
+            .claim(&user_id, &coupon)
             .await
             .map_err(ApiError::from),
         Err(refused) => Err(refused),

@@ -65,6 +65,14 @@ pub enum ApiError {
          recorded is unknown: retry it, the answer will tell"
     )]
     Timeout,
+    #[error("claims here need {0}")]
+    ClaimUnauthorized(&'static str),
+    #[error("this API key lacks the {} scope", .0.as_str())]
+    InsufficientScope(app::api_keys::Scope),
+    #[error("the shopper token is for another {0}")]
+    TokenMismatch(&'static str),
+    #[error("no API key has this id")]
+    KeyNotFound,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -97,6 +105,10 @@ impl ApiError {
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::TooManySubscribers => (StatusCode::SERVICE_UNAVAILABLE, "too_many_subscribers"),
             Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            Self::ClaimUnauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
+            Self::TokenMismatch(_) => (StatusCode::FORBIDDEN, "token_mismatch"),
+            Self::KeyNotFound => (StatusCode::NOT_FOUND, "key_not_found"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -140,6 +152,17 @@ impl From<ClaimError> for ApiError {
     }
 }
 
+impl From<crate::credentials::api_keys::KeyError> for ApiError {
+    fn from(error: crate::credentials::api_keys::KeyError) -> Self {
+        use crate::credentials::api_keys::KeyError;
+        match error {
+            KeyError::NotFound => Self::KeyNotFound,
+            KeyError::Database(e) => e.into(),
+            KeyError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
 impl From<SaleError> for ApiError {
     fn from(error: SaleError) -> Self {
         match error {
@@ -166,6 +189,11 @@ impl IntoResponse for ApiError {
                 Self::NotStarted { starts_at } => Some(*starts_at),
                 _ => None,
             },
+            scope: match &self {
+                Self::InsufficientScope(scope) => Some(scope.as_str().to_owned()),
+                _ => None,
+            },
+            ..ErrorBody::default()
         };
         let retry_after = match &self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),

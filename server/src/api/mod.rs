@@ -2,6 +2,7 @@
 
 mod audit;
 mod chunks;
+mod claimant;
 mod claimers;
 mod coupon_read;
 mod coupons;
@@ -9,36 +10,28 @@ mod error;
 mod events;
 mod extract;
 pub mod idempotency;
+mod keys;
 mod metrics;
 pub mod spec;
 
 pub use error::ApiError;
 
-use axum::{Json, Router, extract::State, response::IntoResponse};
+use axum::{Json, Router, extract::State};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use utoipa::{OpenApi, openapi::OpenApi as Document};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{
-    rate_limit::{self, RateLimitSettings},
-    state::AppState,
-};
+use crate::state::AppState;
 
 /// Routes under `/api`, each registered once for the router and the OpenAPI document (see
 /// `spec`). Unknown paths and methods answer with the error JSON too.
-pub fn router(limits: &RateLimitSettings) -> (Router<AppState>, Document) {
+pub fn router() -> (Router<AppState>, Document) {
     let claim = routes!(
         coupons::claim,
         coupons::get_named_claim,
         coupons::patch_named_claim
     );
-    let too_many = |refused: rate_limit::Refused| ApiError::from(refused).into_response();
-    let claim = match rate_limit::claims_per_ip_layer(limits, too_many) {
-        // The per-IP limit guards POST only; the layer wraps the method router of the path.
-        Some(per_ip) => (claim.0, claim.1, claim.2.layer(per_ip)),
-        None => claim,
-    };
     let (router, doc) = OpenApiRouter::new()
         .routes(routes!(coupons::create))
         // A coupon may be named "claim": GET on this path reads it, POST claims (and an admin
@@ -52,6 +45,8 @@ pub fn router(limits: &RateLimitSettings) -> (Router<AppState>, Document) {
         .routes(routes!(claimers::csv))
         .routes(routes!(coupons::release))
         .routes(routes!(audit::list))
+        .routes(routes!(keys::create, keys::list))
+        .routes(routes!(keys::revoke))
         .routes(routes!(spec::document))
         .split_for_parts();
     let router = router

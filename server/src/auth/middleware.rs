@@ -7,20 +7,22 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::cookie::SignedCookieJar;
 
-use super::{AdminAuth, AuthError, canonical, policy};
-use crate::credentials::session;
-use crate::{api::ApiError, rate_limit::RateLimits};
+use super::{
+    AuthError,
+    caller::{self, Caller},
+    canonical, policy,
+};
+use crate::{api::ApiError, config::ClaimAuthMode, state::AppState};
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
-/// site, whoever sends them. Then admits public routes, and admin routes when no password is set
-/// or the caller has a session or the bearer token. Refused JSON calls get `401`; refused pages
-/// are sent to sign-in. A wrong bearer token counts as a failure of its address; an address out
-/// of failures gets `429` for any token until its lockout ends.
+/// site, whoever sends them, except a claim from an origin of `CORS_ALLOWED_ORIGINS`. Then judges
+/// the caller once ([`caller::judge`]) and admits public routes, and admin routes when no
+/// password is set, or for the admin (session or bearer token), or for an API key whose scopes
+/// cover the route (`403 insufficient_scope` otherwise). Refused JSON calls get `401`; refused
+/// pages are sent to sign-in.
 pub async fn require_admin(
-    State(auth): State<AdminAuth>,
-    State(limits): State<RateLimits>,
+    State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -33,44 +35,51 @@ pub async fn require_admin(
     if !SERVED_METHODS.contains(&method) {
         return ApiError::MethodNotAllowed.into_response();
     }
-    if !is_safe(&method) && is_cross_site(request.headers()) {
+    let path = request.uri().path().to_owned();
+    let headers = request.headers();
+    if !is_safe(&method)
+        && is_cross_site(headers)
+        && !(policy::is_claim(&method, &path)
+            && state.cors.admits(headers.get(header::ORIGIN), &path))
+    {
         return AuthError::CrossSite.into_response();
     }
-    let actor = if auth.required() {
-        // Only requests that present a token are judged by address (claims never are).
-        let ip = || limits.client_ip(request.headers(), request.extensions());
-        // A locked-out address gets no answer about its token, right or wrong.
-        if request.headers().contains_key(header::AUTHORIZATION)
-            && let Err(refused) = limits.locked_out(ip())
-        {
-            return ApiError::from(refused).into_response();
-        }
-        match credentials(&auth, request.headers()) {
-            Credentials::Session(id) => Some(format!("session:{id}")),
-            Credentials::Token => Some("token".to_owned()),
-            Credentials::WrongToken => {
-                if let Err(refused) = limits.auth_failed(ip()) {
-                    return ApiError::from(refused).into_response();
-                }
-                None
-            }
-            Credentials::None => None,
-        }
-    } else {
-        Some("open".to_owned())
+    if caller::credential_in_query(request.uri().query()) {
+        return AuthError::CredentialInUrl.into_response();
+    }
+    let ip = state.limits.client_ip(headers, request.extensions());
+    let caller = match caller::judge(&state, headers, &method, &path, ip).await {
+        Ok(caller) => caller,
+        Err(answer) => return answer,
     };
-    let signed_in = auth.required() && actor.is_some();
-    let path = request.uri().path();
-    if auth.required() && !signed_in && !policy::is_public(&method, path) {
+    let public = policy::is_public(&method, &path);
+    if let Caller::Key(key) = &caller
+        && !public
+    {
+        let needed = policy::scope_needed(&method, &path);
+        if !needed.granted_by(&key.scopes) {
+            return AuthError::InsufficientScope(needed).into_response();
+        }
+    }
+    let signed_in = matches!(caller, Caller::Admin(_));
+    let admitted =
+        public || !state.auth.required() || signed_in || matches!(caller, Caller::Key(_));
+    if !admitted {
         return refuse(request);
     }
-    request.extensions_mut().insert(AdminStatus {
-        auth_required: auth.required(),
-        signed_in,
+    let actor = caller
+        .actor()
+        .or_else(|| (!state.auth.required()).then(|| "open".to_owned()));
+    let extensions = request.extensions_mut();
+    extensions.insert(AdminStatus {
+        auth_required: state.auth.required(),
+        signed_in: state.auth.required() && signed_in,
+        claims_open: state.claim_auth.takes(ClaimAuthMode::Open),
     });
     if let Some(actor) = actor {
-        request.extensions_mut().insert(Actor(actor));
+        extensions.insert(Actor(actor));
     }
+    extensions.insert(caller);
     next.run(request).await
 }
 
@@ -100,29 +109,6 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     let origin = origin.to_str().unwrap_or_default();
     let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
     authority.as_bytes() != host.as_bytes()
-}
-
-enum Credentials {
-    None,
-    /// A valid session, with its id.
-    Session(String),
-    Token,
-    WrongToken,
-}
-
-fn credentials(auth: &AdminAuth, headers: &HeaderMap) -> Credentials {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    match bearer {
-        Some(token) if auth.token_matches(token) => Credentials::Token,
-        Some(_) => Credentials::WrongToken,
-        None => session::valid_id(&SignedCookieJar::from_headers(headers, auth.key()))
-            .map_or(Credentials::None, Credentials::Session),
-    }
 }
 
 fn refuse(request: Request) -> Response {

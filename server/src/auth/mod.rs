@@ -4,6 +4,7 @@
 //! route. [`require_admin`] enforces it on every request, before any handler: it wraps every route
 //! and the fallback ([`crate::layers`]), so no path escapes it.
 
+pub mod caller;
 mod canonical;
 mod error;
 mod handlers;

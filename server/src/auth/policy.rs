@@ -1,5 +1,6 @@
 //! The one place that decides which routes are public. Every other route is an admin route.
 
+use app::api_keys::Scope;
 use axum::http::Method;
 
 /// A route anyone may call, and why.
@@ -60,6 +61,28 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
         why: "the sign-in form",
     },
 ];
+
+/// True for the routes a shop's page may call from another origin (`CORS_ALLOWED_ORIGINS`):
+/// the claim and the public coupon read.
+pub fn is_cross_origin_route(path: &str) -> bool {
+    pattern_matches("/api/coupons/{name}", path)
+}
+
+/// True for the claim itself, whose credentials the claim's own rules judge (`CLAIM_AUTH`).
+pub fn is_claim(method: &Method, path: &str) -> bool {
+    method == Method::POST && path == "/api/coupons/claim"
+}
+
+/// The scope an API key needs for an admin route: `read` for the admin's reads (any GET but the
+/// keys themselves), `admin` for the rest.
+pub fn scope_needed(method: &Method, path: &str) -> Scope {
+    let reads = matches!(*method, Method::GET | Method::HEAD);
+    if reads && !path.starts_with("/api/keys") {
+        Scope::Read
+    } else {
+        Scope::Admin
+    }
+}
 
 /// True for paths that programs call (the JSON API, server functions, Prometheus' `/metrics`):
 /// refused with `401` and the error JSON, where a browser's page gets the sign-in instead.
@@ -127,5 +150,19 @@ mod tests {
         assert!(!is_public(&Method::GET, "/pkg/../api/coupons"));
         assert!(!is_public(&Method::GET, "/healthz"));
         assert!(!is_public(&Method::GET, "/signin/x"));
+    }
+
+    #[test]
+    fn cross_origin_routes_and_scopes() {
+        assert!(is_cross_origin_route("/api/coupons/claim"));
+        assert!(is_cross_origin_route("/api/coupons/PROMO%20X"));
+        assert!(!is_cross_origin_route("/api/coupons"));
+        assert!(!is_cross_origin_route("/api/coupons/X/claims"));
+        assert!(!is_cross_origin_route("/api/keys"));
+        assert_eq!(scope_needed(&Method::GET, "/api/audit"), Scope::Read);
+        assert_eq!(scope_needed(&Method::GET, "/metrics"), Scope::Read);
+        assert_eq!(scope_needed(&Method::GET, "/api/keys"), Scope::Admin);
+        assert_eq!(scope_needed(&Method::POST, "/api/coupons"), Scope::Admin);
+        assert_eq!(scope_needed(&Method::DELETE, "/api/keys/1"), Scope::Admin);
     }
 }

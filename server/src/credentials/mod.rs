@@ -1,8 +1,11 @@
-//! The admin's credentials: the password and token (kept as digests, compared in constant time)
-//! and the key that signs session cookies ([`session`]). No HTTP here: the guard and the sign-in
-//! routes that use these are `auth`.
+//! Credentials: the admin's password and token (kept as digests, compared in constant time), the
+//! key that signs session cookies ([`session`]), API keys ([`api_keys`]) and shopper tokens
+//! ([`shopper_token`]). No HTTP here: the guard that judges them is `auth`.
 
+pub mod api_keys;
+pub mod claim_auth;
 pub mod session;
+pub mod shopper_token;
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,5 +1,6 @@
 //! The database: the pool, migrations, and every SQL statement of the server (nowhere else).
 
+pub mod api_keys;
 pub mod audit;
 pub mod batches;
 pub mod claimers;

@@ -1,0 +1,138 @@
+//! Who is calling: the one judgement of what a request presents, made by the guard before any
+//! route runs. A bearer credential is an API key (`ck_...`), a shopper token (a JWT, on the claim
+//! route when `CLAIM_AUTH` takes tokens) or the admin token; without one, the session cookie.
+//! A credential that fails counts toward its address's lockout.
+
+use std::{net::IpAddr, sync::Arc};
+
+use axum::{
+    http::{HeaderMap, Method, header},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::cookie::SignedCookieJar;
+
+use super::{AuthError, policy};
+use crate::{
+    api::ApiError,
+    credentials::{
+        api_keys::{self, KeyEntry},
+        session,
+        shopper_token::Shopper,
+    },
+    state::AppState,
+};
+
+/// The caller of a request, as the guard judged it (a request extension).
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No credential; or, with the admin open, a bearer that is neither a key nor a token.
+    Anonymous,
+    /// The admin, by ADMIN_TOKEN or a session: the audit log's name for them.
+    Admin(String),
+    /// A working API key.
+    Key(Arc<KeyEntry>),
+    /// A valid shopper token's subject (claim route only).
+    Shopper(Shopper),
+}
+
+impl Caller {
+    /// The audit log's name for this caller, when it is an admin or a key.
+    pub fn actor(&self) -> Option<String> {
+        match self {
+            Self::Admin(actor) => Some(actor.clone()),
+            Self::Key(key) => Some(format!("key:{}", key.id)),
+            Self::Anonymous | Self::Shopper(_) => None,
+        }
+    }
+}
+
+/// The bearer credential of `headers`, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+}
+
+/// A JWT has three base64url parts.
+fn looks_like_jwt(token: &str) -> bool {
+    token.bytes().filter(|b| *b == b'.').count() == 2
+}
+
+/// Judges what the request presents. `Err` is the answer: a failed key or token (`401`), an
+/// address locked out (`429`), or the database busy while looking a key up (`503`).
+pub async fn judge(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+    ip: IpAddr,
+) -> Result<Caller, Response> {
+    let Some(token) = bearer(headers) else {
+        return Ok(session_of(state, headers));
+    };
+    // A locked-out address gets no answer about its credential, right or wrong.
+    state
+        .limits
+        .locked_out(ip)
+        .map_err(|refused| ApiError::from(refused).into_response())?;
+    let failed = |error: AuthError| match state.limits.auth_failed(ip) {
+        Err(refused) => ApiError::from(refused).into_response(),
+        Ok(()) => error.into_response(),
+    };
+    if token.starts_with(api_keys::KEY_PREFIX) {
+        return match state.keys.check(token).await {
+            Ok(Some(key)) => Ok(Caller::Key(key)),
+            Ok(None) => Err(failed(AuthError::InvalidKey)),
+            Err(error) => Err(ApiError::from(error).into_response()),
+        };
+    }
+    if let Some(tokens) = state.claim_auth.tokens()
+        && policy::is_claim(method, path)
+        && looks_like_jwt(token)
+    {
+        return tokens
+            .verify(token)
+            .map(Caller::Shopper)
+            .map_err(|why| failed(AuthError::InvalidToken(why)));
+    }
+    if !state.auth.required() {
+        // The admin is open: a bearer means nothing here (as before keys and tokens existed).
+        return Ok(Caller::Anonymous);
+    }
+    if state.auth.token_matches(token) {
+        return Ok(Caller::Admin("token".to_owned()));
+    }
+    // A wrong admin token: counted, and the request goes on as anonymous (public routes serve).
+    state
+        .limits
+        .auth_failed(ip)
+        .map_err(|refused| ApiError::from(refused).into_response())?;
+    Ok(Caller::Anonymous)
+}
+
+fn session_of(state: &AppState, headers: &HeaderMap) -> Caller {
+    if !state.auth.required() {
+        return Caller::Anonymous;
+    }
+    session::valid_id(&SignedCookieJar::from_headers(headers, state.auth.key()))
+        .map_or(Caller::Anonymous, |id| {
+            Caller::Admin(format!("session:{id}"))
+        })
+}
+
+/// True when the query string carries what looks like a credential: refused, so a key pasted
+/// into a URL (and from there into logs, histories and referrers) fails loudly.
+pub fn credential_in_query(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            matches!(
+                name.to_ascii_lowercase().as_str(),
+                "api_key" | "apikey" | "key" | "token" | "access_token"
+            ) || api_keys::well_formed(value)
+        })
+    })
+}

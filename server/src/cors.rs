@@ -1,0 +1,91 @@
+//! Browser calls from the shop's own pages (`CORS_ALLOWED_ORIGINS`): tower-http's CORS layer,
+//! applied to the routes that [`crate::auth::policy`] marks as open to other origins (the claim
+//! and the public coupon read) and to nothing else, so an admin route never answers a preflight.
+//! It sits outside the admin guard, so the guard's own refusals (a `401 invalid_token`, a `429`)
+//! reach the shop's page readable, not as an opaque network error.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use tower::{Layer, ServiceExt};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::auth::policy;
+
+/// The origins allowed to call from a browser, and the layer that answers them. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Cors(Option<Arc<Allowed>>);
+
+struct Allowed {
+    origins: Vec<HeaderValue>,
+    layer: CorsLayer,
+}
+
+impl Cors {
+    /// The setting's origins, each `scheme://host[:port]`; fails naming a bad one.
+    pub fn new(origins: &[String]) -> anyhow::Result<Self> {
+        let origins = origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/'))
+            .filter(|o| !o.is_empty())
+            .map(parse_origin)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if origins.is_empty() {
+            return Ok(Self(None));
+        }
+        let layer = CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.clone()))
+            .allow_methods([Method::GET, Method::HEAD, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("idempotency-key"),
+            ])
+            .expose_headers([
+                header::RETRY_AFTER,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
+            .max_age(std::time::Duration::from_secs(600));
+        Ok(Self(Some(Arc::new(Allowed { origins, layer }))))
+    }
+
+    /// True when `origin` may call `path` from a browser.
+    pub fn admits(&self, origin: Option<&HeaderValue>, path: &str) -> bool {
+        match (&self.0, origin) {
+            (Some(allowed), Some(origin)) => {
+                policy::is_cross_origin_route(path) && allowed.origins.contains(origin)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn parse_origin(origin: &str) -> anyhow::Result<HeaderValue> {
+    let ok = origin.split_once("://").is_some_and(|(scheme, host)| {
+        matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+    });
+    anyhow::ensure!(
+        ok,
+        "CORS_ALLOWED_ORIGINS: {origin:?} is not an origin like https://shop.example"
+    );
+    Ok(HeaderValue::from_str(origin)?)
+}
+
+/// The middleware: the CORS layer around the rest, on cross-origin routes only.
+pub async fn apply(State(cors): State<Cors>, request: Request, next: Next) -> Response {
+    match &cors.0 {
+        Some(allowed) if policy::is_cross_origin_route(request.uri().path()) => {
+            let answered = allowed.layer.layer(next).oneshot(request).await;
+            match answered {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            }
+        }
+        _ => next.run(request).await,
+    }
+}
