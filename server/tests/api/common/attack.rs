@@ -14,13 +14,23 @@ use tokio::{
 
 /// POSTs each JSON body to `path` at once; returns (status, body) in the order given.
 pub async fn burst(addr: SocketAddr, path: &str, bodies: &[Value]) -> Vec<(u16, Value)> {
+    burst_with(addr, path, bodies, "").await
+}
+
+/// Like [`burst`], each request with the extra header lines `headers` (each ending in `\r\n`).
+pub async fn burst_with(
+    addr: SocketAddr,
+    path: &str,
+    bodies: &[Value],
+    headers: &str,
+) -> Vec<(u16, Value)> {
     let mut streams = Vec::with_capacity(bodies.len());
     let mut lasts = Vec::with_capacity(bodies.len());
     for body in bodies {
         let body = body.to_string();
         let request = format!(
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+             {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         let (head, last) = request.as_bytes().split_at(request.len() - 1);

@@ -5,8 +5,10 @@
 
 pub mod admin;
 pub mod attack;
+pub mod creds;
 pub mod raw;
 pub mod sse;
+pub mod tokens;
 
 use std::net::SocketAddr;
 
