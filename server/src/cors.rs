@@ -1,6 +1,6 @@
 //! Browser calls from the shop's own pages (`CORS_ALLOWED_ORIGINS`): tower-http's CORS layer,
-//! applied to the routes that [`crate::auth::policy`] marks as open to other origins (the claim
-//! and the public coupon read) and to nothing else, so an admin route never answers a preflight.
+//! applied to the calls that [`crate::auth::policy`] opens to other origins (the claim and the
+//! public coupon read) and to nothing else, so an admin route never answers a preflight.
 //! It sits outside the admin guard, so the guard's own refusals (a `401 invalid_token`, a `429`)
 //! reach the shop's page readable, not as an opaque network error.
 
@@ -54,11 +54,11 @@ impl Cors {
         Ok(Self(Some(Arc::new(Allowed { origins, layer }))))
     }
 
-    /// True when `origin` may call `path` from a browser.
-    pub fn admits(&self, origin: Option<&HeaderValue>, path: &str) -> bool {
+    /// True when `origin` may call `method path` from a browser.
+    pub fn admits(&self, origin: Option<&HeaderValue>, method: &Method, path: &str) -> bool {
         match (&self.0, origin) {
             (Some(allowed), Some(origin)) => {
-                policy::is_cross_origin_route(path) && allowed.origins.contains(origin)
+                policy::is_cross_origin_call(method, path) && allowed.origins.contains(origin)
             }
             _ => false,
         }
@@ -76,10 +76,24 @@ fn parse_origin(origin: &str) -> anyhow::Result<HeaderValue> {
     Ok(HeaderValue::from_str(origin)?)
 }
 
-/// The middleware: the CORS layer around the rest, on cross-origin routes only.
+/// The call a request makes: its method, or for a preflight the method it asks about.
+fn intended_method(request: &Request) -> Option<Method> {
+    if request.method() != Method::OPTIONS {
+        return Some(request.method().clone());
+    }
+    let asked = request
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)?;
+    Method::from_bytes(asked.as_bytes()).ok()
+}
+
+/// The middleware: the CORS layer around the rest, on cross-origin calls only (a preflight
+/// about any other call is left to the routes, which answer it `405` without CORS headers).
 pub async fn apply(State(cors): State<Cors>, request: Request, next: Next) -> Response {
+    let cross_origin = intended_method(&request)
+        .is_some_and(|method| policy::is_cross_origin_call(&method, request.uri().path()));
     match &cors.0 {
-        Some(allowed) if policy::is_cross_origin_route(request.uri().path()) => {
+        Some(allowed) if cross_origin => {
             let answered = allowed.layer.layer(next).oneshot(request).await;
             match answered {
                 Ok(response) => response.into_response(),

@@ -40,7 +40,9 @@ pub async fn require_admin(
     if !is_safe(&method)
         && is_cross_site(headers)
         && !(policy::is_claim(&method, &path)
-            && state.cors.admits(headers.get(header::ORIGIN), &path))
+            && state
+                .cors
+                .admits(headers.get(header::ORIGIN), &method, &path))
     {
         return AuthError::CrossSite.into_response();
     }

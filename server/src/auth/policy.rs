@@ -62,10 +62,11 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
 ];
 
-/// True for the routes a shop's page may call from another origin (`CORS_ALLOWED_ORIGINS`):
-/// the claim and the public coupon read.
-pub fn is_cross_origin_route(path: &str) -> bool {
-    pattern_matches("/api/coupons/{name}", path)
+/// True for the calls a shop's page may make from another origin (`CORS_ALLOWED_ORIGINS`): the
+/// claim and the public coupon read, nothing else (not even another method on their paths).
+pub fn is_cross_origin_call(method: &Method, path: &str) -> bool {
+    let reads = matches!(*method, Method::GET | Method::HEAD);
+    is_claim(method, path) || (reads && pattern_matches("/api/coupons/{name}", path))
 }
 
 /// True for the claim itself, whose credentials the claim's own rules judge (`CLAIM_AUTH`).
@@ -154,11 +155,16 @@ mod tests {
 
     #[test]
     fn cross_origin_routes_and_scopes() {
-        assert!(is_cross_origin_route("/api/coupons/claim"));
-        assert!(is_cross_origin_route("/api/coupons/PROMO%20X"));
-        assert!(!is_cross_origin_route("/api/coupons"));
-        assert!(!is_cross_origin_route("/api/coupons/X/claims"));
-        assert!(!is_cross_origin_route("/api/keys"));
+        assert!(is_cross_origin_call(&Method::POST, "/api/coupons/claim"));
+        assert!(is_cross_origin_call(&Method::GET, "/api/coupons/claim"));
+        assert!(is_cross_origin_call(&Method::GET, "/api/coupons/PROMO%20X"));
+        assert!(!is_cross_origin_call(
+            &Method::PATCH,
+            "/api/coupons/PROMO%20X"
+        ));
+        assert!(!is_cross_origin_call(&Method::POST, "/api/coupons"));
+        assert!(!is_cross_origin_call(&Method::GET, "/api/coupons/X/claims"));
+        assert!(!is_cross_origin_call(&Method::GET, "/api/keys"));
         assert_eq!(scope_needed(&Method::GET, "/api/audit"), Scope::Read);
         assert_eq!(scope_needed(&Method::GET, "/metrics"), Scope::Read);
         assert_eq!(scope_needed(&Method::GET, "/api/keys"), Scope::Admin);
