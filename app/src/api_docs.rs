@@ -24,7 +24,8 @@ pub struct Operation {
     pub tag: String,
     pub summary: String,
     pub description: String,
-    /// Needs the admin's bearer token or session (else public).
+    /// Needs the admin's bearer token, session or an API key (else public, or what CLAIM_AUTH
+    /// asks of a claim).
     pub admin: bool,
     pub params: Vec<Field>,
     /// The request body's schema name, if any.
@@ -152,9 +153,11 @@ impl Operation {
                 }),
             })
             .collect();
+        // Admin operations take the admin's bearer token; the claim's API key or shopper token
+        // (CLAIM_AUTH) does not make it an admin operation.
         let admin = op["security"].as_array().is_some_and(|s| {
             s.iter()
-                .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                .any(|r| r.as_object().is_some_and(|o| o.contains_key("bearer")))
         });
         Self {
             method: method.to_uppercase(),

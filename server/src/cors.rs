@@ -1,5 +1,5 @@
 //! Browser calls from the shop's own pages (`CORS_ALLOWED_ORIGINS`): tower-http's CORS layer,
-//! applied to the calls that [`crate::auth::policy`] opens to other origins (the claim and the
+//! applied to the calls that [`crate::policy`] opens to other origins (the claim and the
 //! public coupon read) and to nothing else, so an admin route never answers a preflight.
 //! It sits outside the admin guard, so the guard's own refusals (a `401 invalid_token`, a `429`)
 //! reach the shop's page readable, not as an opaque network error.
@@ -15,7 +15,7 @@ use axum::{
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::policy;
+use crate::policy;
 
 /// The origins allowed to call from a browser, and the layer that answers them. Cheap to clone.
 #[derive(Clone, Default)]

@@ -10,6 +10,7 @@ pub mod db;
 pub mod layers;
 pub mod live;
 pub mod metrics;
+pub mod policy;
 pub mod rate_limit;
 pub mod sale;
 pub mod security_headers;

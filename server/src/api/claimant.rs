@@ -7,7 +7,8 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::ApiError;
 use crate::{
-    auth::caller::Caller, config::ClaimAuthMode, credentials::shopper_token::Shopper,
+    config::ClaimAuthMode,
+    credentials::{caller::Caller, shopper_token::Shopper},
     state::AppState,
 };
 

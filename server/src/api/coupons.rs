@@ -165,7 +165,9 @@ pub async fn release(
     tag = "claims",
     summary = "Claim one unit of a coupon for a user",
     description = "A `200` is durable: the claim is on disk before the answer. A user holds a \
-        coupon at most once. With an `Idempotency-Key`, a retry gets the first answer again.",
+        coupon at most once. With an `Idempotency-Key`, a retry gets the first answer again. \
+        Who claims depends on CLAIM_AUTH: the body's `user_id` without credentials (`open`) or \
+        with an API key of scope `claim` (`key`), or a shopper token's subject (`token`).",
     security(()),
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; retries with the same key and body get the first answer")),
     request_body = ClaimRequest,
@@ -183,8 +185,10 @@ pub async fn release(
                     description = "The coupon, now with this claimer"))
             )),
         (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: this server's CLAIM_AUTH needs a key or a token; `invalid_key`; `invalid_token` (with `reason`: `expired`, `bad_signature`, `wrong_audience`, `malformed`, ...)", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope` (the key lacks `claim`), `token_mismatch` (the body's `user_id` or coupon is not the token's), `cross_site_request` (a browser on an origin not in CORS_ALLOWED_ORIGINS)", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: the key came with another body", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: this address or user claims too fast", body = ErrorBody,
+        (status = 429, description = "`rate_limited`: this address, user or key claims too fast", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "`unavailable`, `timeout` or `claim_outcome_unknown` (retry: the answer tells)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),

@@ -1,5 +1,5 @@
 //! `GET /metrics`: the Prometheus exposition of [`crate::metrics`], an admin route
-//! (`auth::policy`). Gauges that only a scrape needs are read here, not kept up to date.
+//! (`policy`). Gauges that only a scrape needs are read here, not kept up to date.
 
 use axum::{
     extract::State,

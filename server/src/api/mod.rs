@@ -13,6 +13,7 @@ pub mod idempotency;
 mod keys;
 mod metrics;
 pub mod spec;
+pub mod spec_auth;
 
 pub use error::ApiError;
 
@@ -40,7 +41,7 @@ pub fn router() -> (Router<AppState>, Document) {
         .routes(routes!(coupons::get, coupons::patch))
         .routes(routes!(events::coupon))
         .routes(routes!(events::all))
-        // Admin routes (see auth::policy): the claimers of a coupon as JSON pages and as CSV.
+        // Admin routes (see policy): the claimers of a coupon as JSON pages and as CSV.
         .routes(routes!(claimers::list))
         .routes(routes!(claimers::csv))
         .routes(routes!(coupons::release))
@@ -63,7 +64,9 @@ pub fn operations(api: Document) -> (Router<AppState>, Document) {
         .routes(routes!(ready))
         .routes(routes!(metrics::render))
         .split_for_parts();
-    (router, doc.nest("/api", api))
+    let mut doc = doc.nest("/api", api);
+    spec_auth::add_credentials(&mut doc);
+    (router, doc)
 }
 
 #[utoipa::path(

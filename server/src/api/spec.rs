@@ -12,14 +12,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use utoipa::{
-    IntoResponses, Modify, OpenApi, ToSchema,
+    IntoResponses, OpenApi, ToSchema,
     openapi::{
         self, ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder,
         schema::{ObjectBuilder, Type},
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
 
+use super::spec_auth::SecuritySchemes;
 use crate::state::ApiSpec;
 
 /// The document's frame; the paths come from `api::routes`.
@@ -27,10 +27,12 @@ use crate::state::ApiSpec;
 #[openapi(
     info(
         title = "Coupons API",
-        description = "Flash-sale coupons: shoppers' clients claim (public), admins create and \
-            run sales. Every error is `{\"error\": sentence, \"code\": stable_code}`. Admin calls \
-            take `Authorization: Bearer <ADMIN_TOKEN>` or the admin UI's session cookie; with no \
-            admin password set, the server is open and needs neither.",
+        description = "Flash-sale coupons: shoppers' clients claim, admins create and run \
+            sales. Every error is `{\"error\": sentence, \"code\": stable_code}`. Admin calls \
+            take `Authorization: Bearer <ADMIN_TOKEN>`, an API key with the scope the operation \
+            names, or the admin UI's session cookie; with no admin password set, the admin is \
+            open. Claims take what CLAIM_AUTH allows: nothing (`open`, the default), an API key \
+            with the `claim` scope, or a shopper token whose subject is the user.",
         license(name = "MIT")
     ),
     modifiers(&SecuritySchemes),
@@ -43,29 +45,6 @@ use crate::state::ApiSpec;
     )
 )]
 pub struct ApiDoc;
-
-/// Name of the bearer-token scheme in the document.
-pub const BEARER: &str = "bearer";
-/// Name of the session-cookie scheme in the document.
-pub const SESSION: &str = "session";
-
-struct SecuritySchemes;
-
-impl Modify for SecuritySchemes {
-    fn modify(&self, doc: &mut openapi::OpenApi) {
-        let components = doc.components.get_or_insert_with(Default::default);
-        let bearer = HttpBuilder::new()
-            .scheme(HttpAuthScheme::Bearer)
-            .description(Some("ADMIN_TOKEN (defaults to ADMIN_PASSWORD)"))
-            .build();
-        components.add_security_scheme(BEARER, SecurityScheme::Http(bearer));
-        let cookie = ApiKeyValue::with_description(
-            crate::config::SESSION_COOKIE,
-            "The signed session cookie set by the admin sign-in form (POST /signin)",
-        );
-        components.add_security_scheme(SESSION, SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
-    }
-}
 
 /// One server-sent event of the live streams (`text/event-stream`): `data` is the JSON of the
 /// event's type (see docs/architecture.md, "Live stock").
@@ -159,7 +138,13 @@ impl IntoResponses for AdminOnly {
         [
             error(
                 "401",
-                "`unauthorized`: sign in or send the bearer token",
+                "`unauthorized`: sign in or send the bearer token; `invalid_key`: an unknown or \
+                 revoked API key",
+                false,
+            ),
+            error(
+                "403",
+                "`insufficient_scope` (with `scope`): the API key lacks the scope this needs",
                 false,
             ),
             error(

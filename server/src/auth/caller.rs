@@ -3,7 +3,7 @@
 //! route when `CLAIM_AUTH` takes tokens) or the admin token; without one, the session cookie.
 //! A credential that fails counts toward its address's lockout.
 
-use std::{net::IpAddr, sync::Arc};
+use std::net::IpAddr;
 
 use axum::{
     http::{HeaderMap, Method, header},
@@ -11,40 +11,13 @@ use axum::{
 };
 use axum_extra::extract::cookie::SignedCookieJar;
 
-use super::{AuthError, policy};
+use super::AuthError;
 use crate::{
     api::ApiError,
-    credentials::{
-        api_keys::{self, KeyEntry},
-        session,
-        shopper_token::Shopper,
-    },
+    credentials::{api_keys, caller::Caller, session},
+    policy,
     state::AppState,
 };
-
-/// The caller of a request, as the guard judged it (a request extension).
-#[derive(Debug, Clone)]
-pub enum Caller {
-    /// No credential; or, with the admin open, a bearer that is neither a key nor a token.
-    Anonymous,
-    /// The admin, by ADMIN_TOKEN or a session: the audit log's name for them.
-    Admin(String),
-    /// A working API key.
-    Key(Arc<KeyEntry>),
-    /// A valid shopper token's subject (claim route only).
-    Shopper(Shopper),
-}
-
-impl Caller {
-    /// The audit log's name for this caller, when it is an admin or a key.
-    pub fn actor(&self) -> Option<String> {
-        match self {
-            Self::Admin(actor) => Some(actor.clone()),
-            Self::Key(key) => Some(format!("key:{}", key.id)),
-            Self::Anonymous | Self::Shopper(_) => None,
-        }
-    }
-}
 
 /// The bearer credential of `headers`, if any.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {

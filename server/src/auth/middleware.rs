@@ -8,12 +8,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{
-    AuthError,
-    caller::{self, Caller},
-    canonical, policy,
+use super::{AuthError, caller, canonical};
+use crate::{
+    api::ApiError, config::ClaimAuthMode, credentials::caller::Caller, policy, state::AppState,
 };
-use crate::{api::ApiError, config::ClaimAuthMode, state::AppState};
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
 /// site, whoever sends them, except a claim from an origin of `CORS_ALLOWED_ORIGINS`. Then judges

@@ -1,6 +1,6 @@
 //! Admin authentication: who may use the admin pages and the admin JSON calls.
 //!
-//! [`policy`] is the one place that decides which routes are public; everything else is an admin
+//! [`crate::policy`] is the one place that decides which routes are public; everything else is an admin
 //! route. [`require_admin`] enforces it on every request, before any handler: it wraps every route
 //! and the fallback ([`crate::layers`]), so no path escapes it.
 
@@ -9,7 +9,6 @@ mod canonical;
 mod error;
 mod handlers;
 mod middleware;
-pub mod policy;
 
 pub use crate::credentials::{AdminAuth, MIN_SESSION_SECRET_BYTES};
 pub use error::AuthError;

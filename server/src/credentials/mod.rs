@@ -3,6 +3,7 @@
 //! ([`shopper_token`]). No HTTP here: the guard that judges them is `auth`.
 
 pub mod api_keys;
+pub mod caller;
 pub mod claim_auth;
 pub mod session;
 pub mod shopper_token;

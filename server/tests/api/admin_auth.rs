@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::common::admin::{PASSWORD, TOKEN, client, goes_to_signin, locked};
 use reqwest::{Method, StatusCode};
-use server::auth::policy;
+use server::policy;
 use sqlx::PgPool;
 
 /// The routes anyone may call, as (method, router pattern). Changing this list is a decision.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use axum::http::Method;
 use serde_json::Value;
-use server::auth::policy;
+use server::policy;
 use sqlx::PgPool;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "DELETE", "PUT"];
@@ -92,6 +92,8 @@ async fn every_operation_states_its_auth_answers_and_errors(pool: PgPool) {
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["session"]["in"], "cookie");
     assert_eq!(schemes["session"]["name"], "coupons_admin");
+    assert_eq!(schemes["api_key"]["scheme"], "bearer");
+    assert_eq!(schemes["shopper_token"]["bearerFormat"], "JWT");
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -103,12 +105,27 @@ async fn every_operation_states_its_auth_answers_and_errors(pool: PgPool) {
                 .iter()
                 .flat_map(|s| s.as_object().unwrap().keys().cloned())
                 .collect();
-            if public {
+            let method = method.to_uppercase().parse::<Method>().unwrap();
+            if policy::is_claim(&method, path) {
+                let expected =
+                    serde_json::json!([{}, {"api_key": ["claim"]}, {"shopper_token": []}]);
+                assert_eq!(
+                    op["security"], expected,
+                    "{name}: open, a claim key or a token"
+                );
+            } else if public {
                 assert_eq!(security, &vec![serde_json::json!({})], "{name} is public");
             } else {
-                let expected: BTreeSet<String> = ["bearer", "session"].map(String::from).into();
+                let expected: BTreeSet<String> =
+                    ["bearer", "session", "api_key"].map(String::from).into();
                 assert_eq!(admin_schemes, expected, "{name} is an admin route");
+                let scope = policy::scope_needed(&method, path).as_str();
+                assert!(
+                    security.contains(&serde_json::json!({"api_key": [scope]})),
+                    "{name} takes a key with {scope}: {security:?}"
+                );
                 assert!(op["responses"].get("401").is_some(), "{name} lacks 401");
+                assert!(op["responses"].get("403").is_some(), "{name} lacks 403");
             }
             let responses = op["responses"].as_object().unwrap();
             assert!(
@@ -128,7 +145,7 @@ async fn every_operation_states_its_auth_answers_and_errors(pool: PgPool) {
     // The claim documents its every refusal.
     let claim = &doc["paths"]["/api/coupons/claim"]["post"]["responses"];
     for status in [
-        "200", "400", "404", "409", "413", "415", "422", "429", "503",
+        "200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "503",
     ] {
         assert!(claim.get(status).is_some(), "claim lacks {status}");
     }
