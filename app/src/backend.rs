@@ -164,6 +164,7 @@ mod tests {
             Some(AdminStatus {
                 auth_required,
                 signed_in,
+                claims_open: true,
             })
         };
         assert!(!admits(None));

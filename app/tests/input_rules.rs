@@ -61,7 +61,7 @@ fn refuses_amounts_out_of_range() {
 #[test]
 fn claim_names_every_broken_field() {
     let c = ClaimRequest {
-        user_id: " ".into(),
+        user_id: Some(" ".into()),
         coupon_name: "".into(),
     };
     let err = c
