@@ -11,6 +11,12 @@ export const baseURL = `http://127.0.0.1:${port}`;
 export const authURL = `http://127.0.0.1:${authPort}`;
 /** The password of the "auth" server; tests sign in with it. */
 export const ADMIN_PASSWORD = "e2e-admin-password";
+/** The shop's site of cross-origin.spec.ts: its pages on this port may claim from the browser
+ *  (as http://127.0.0.1:<port> only; http://localhost:<port> is another origin, not allowed). */
+export const shopPort = Number(process.env.E2E_SHOP_PORT ?? String(Number(port) + 2));
+/** The shop backend's secret that signs shopper tokens for the "open" server. */
+export const TOKEN_SECRET = "e2e-shopper-token-secret-of-32-bytes-or-more";
+export const TOKEN_AUDIENCE = "coupons-e2e";
 
 const server = (listen: string, extra: Record<string, string>) => ({
   command: process.env.E2E_SERVER_BIN ?? "target/debug/server",
@@ -60,7 +66,14 @@ export default defineConfig({
     { name: "auth", testMatch: /auth.*\.spec\.ts/, use: { baseURL: authURL } },
   ],
   webServer: [
-    server(`127.0.0.1:${port}`, {}),
+    // Claims open (the other specs claim without credentials) and by shopper token, from the
+    // shop's origin too.
+    server(`127.0.0.1:${port}`, {
+      CLAIM_AUTH: "open,token",
+      CLAIM_TOKEN_SECRET: TOKEN_SECRET,
+      CLAIM_TOKEN_AUDIENCE: TOKEN_AUDIENCE,
+      CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${shopPort}`,
+    }),
     server(`127.0.0.1:${authPort}`, { ADMIN_PASSWORD }),
   ],
 });

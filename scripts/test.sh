@@ -68,6 +68,9 @@ psql -q "$DATABASE_URL" -c "CREATE DATABASE e2e" >/dev/null
 e2e_port=$(scripts/free-port.sh)
 e2e_auth_port=$(scripts/free-port.sh)
 while [ "$e2e_auth_port" = "$e2e_port" ]; do e2e_auth_port=$(scripts/free-port.sh); done
-(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port \
+# The shop's site of cross-origin.spec.ts (a page on another origin that claims).
+e2e_shop_port=$(scripts/free-port.sh)
+while [ "$e2e_shop_port" = "$e2e_port" ] || [ "$e2e_shop_port" = "$e2e_auth_port" ]; do e2e_shop_port=$(scripts/free-port.sh); done
+(cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port E2E_SHOP_PORT=$e2e_shop_port \
   E2E_SERVER_BIN=target/release/server npx playwright test)
 log "all tests passed"

@@ -9,6 +9,7 @@ use crate::errors::LoadError;
 
 use crate::admin_types::{ClaimersPage, CouponPage};
 use crate::{
+    api_keys::{ApiKey, CreatedApiKey, NewApiKey},
     api_types::CouponSummary,
     audit::AuditPage,
     live_types::LiveCoupon,
@@ -91,6 +92,15 @@ pub trait AdminBackend: Send + Sync + 'static {
 
     /// The coupon named `name`, if any.
     async fn find_coupon(&self, name: &str) -> Result<Option<CouponSummary>, Failure>;
+
+    /// Every API key, newest first, revoked ones included.
+    async fn list_keys(&self) -> Result<Vec<ApiKey>, Failure>;
+
+    /// Creates an API key that passed the input rules (as `POST /api/keys`, audited).
+    async fn create_key(&self, actor: &str, new: &NewApiKey) -> Result<CreatedApiKey, Failure>;
+
+    /// Revokes key `id` (as `DELETE /api/keys/{id}`, audited); `None` when no key has this id.
+    async fn revoke_key(&self, actor: &str, id: i64) -> Result<Option<ApiKey>, Failure>;
 
     /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.
     fn api_document(&self) -> String;

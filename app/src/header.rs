@@ -1,5 +1,6 @@
-//! The bar on top of every page: product name, navigation, sign-out, and the "admin is open"
-//! banner (it asks the server who is signed in, so it sits above the shared components).
+//! The bar on top of every page: product name, navigation, sign-out, and the "admin is open" and
+//! "claims are open" banners (it asks the server who is signed in, so it sits above the shared
+//! components).
 
 use leptos::prelude::*;
 
@@ -22,6 +23,7 @@ pub fn AdminHeader() -> impl IntoView {
                 <nav aria-label="Admin" class="mr-auto flex gap-4 text-sm">
                     <a class=LINK href="/live">"Live"</a>
                     <a class=LINK href="/audit">"Audit log"</a>
+                    <a class=LINK href="/keys">"API keys"</a>
                     <a class=LINK href="/docs">"API docs"</a>
                 </nav>
                 <Suspense>
@@ -51,6 +53,15 @@ pub fn AdminHeader() -> impl IntoView {
                         .map(|_| view! { <OpenBanner /> })
                 }}
             </Suspense>
+            <Suspense>
+                {move || {
+                    status
+                        .get()
+                        .and_then(Result::ok)
+                        .filter(|s| s.claims_open)
+                        .map(|_| view! { <OpenClaimsBanner /> })
+                }}
+            </Suspense>
         </header>
     }
 }
@@ -64,6 +75,19 @@ fn OpenBanner() -> impl IntoView {
         >
             <strong class="font-semibold">"No admin password is set. "</strong>
             "Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
+        </aside>
+    }
+}
+
+#[component]
+fn OpenClaimsBanner() -> impl IntoView {
+    view! {
+        <aside
+            aria-label="Claim access"
+            class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
+        >
+            <strong class="font-semibold">"Claims are unauthenticated. "</strong>
+            "Anyone may claim in any user's name (CLAIM_AUTH=open). Set CLAIM_AUTH=key or token to require an API key or a shopper token."
         </aside>
     }
 }

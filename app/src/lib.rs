@@ -19,6 +19,7 @@ pub mod backend;
 mod components;
 pub mod errors;
 mod header;
+pub mod key_fns;
 pub mod live;
 pub mod live_types;
 mod pages;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signin") view=pages::SignInPage />
                     <Route path=StaticSegment("live") view=live::LivePage />
                     <Route path=StaticSegment("audit") view=pages::AuditLogPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("keys") view=pages::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("docs") view=pages::ApiDocsPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -165,7 +165,7 @@ pub struct Config {
     #[arg(long, env = "CLAIM_TOKEN_LEEWAY_SECS", default_value_t = 30)]
     pub claim_token_leeway_secs: u64,
     /// Origins whose pages may call the claim and the public coupon read from the browser
-    /// (comma-separated, e.g. https://shop.example); empty: none.
+    /// (comma-separated, e.g. `https://shop.example`); empty: none.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<String>,
     /// Marks the session cookie `Secure` (set it when the admin is served over HTTPS).

@@ -256,6 +256,7 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         pool: state.pool.clone(),
         sales: state.sales.clone(),
         api_spec: state.api_spec.clone(),
+        keys: state.keys.clone(),
     });
     let context = move || provide_context(backend.clone());
     let options = state.leptos_options.clone();

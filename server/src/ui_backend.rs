@@ -2,6 +2,7 @@
 
 use app::{
     admin_types::{COUPONS_PER_PAGE, ClaimersPage, CouponPage},
+    api_keys::{ApiKey, CreatedApiKey, NewApiKey},
     api_types::CouponSummary,
     audit::AuditPage,
     backend::{AdminBackend, Created, Failure, Refused},
@@ -11,6 +12,7 @@ use app::{
 use sqlx::PgPool;
 
 use crate::{
+    credentials::api_keys::{ApiKeys, KeyError},
     db,
     sale::{SaleError, Sales},
     state::ApiSpec,
@@ -21,6 +23,18 @@ pub struct DbBackend {
     pub pool: PgPool,
     pub sales: Sales,
     pub api_spec: ApiSpec,
+    pub keys: ApiKeys,
+}
+
+/// A failed key operation as the UI shows it (logged here, once).
+fn key_failure(what: &'static str, error: KeyError) -> Failure {
+    match error {
+        KeyError::Database(e) => failed(what)(e),
+        other => {
+            tracing::error!(error = %other, "{what} failed");
+            Failure::Broken
+        }
+    }
 }
 
 /// A refused admin action as the UI shows it; server failures are logged here, once.
@@ -48,6 +62,28 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Failure {
 
 #[async_trait::async_trait]
 impl AdminBackend for DbBackend {
+    async fn list_keys(&self) -> Result<Vec<ApiKey>, Failure> {
+        self.keys
+            .list()
+            .await
+            .map_err(|e| key_failure("listing API keys", e))
+    }
+
+    async fn create_key(&self, actor: &str, new: &NewApiKey) -> Result<CreatedApiKey, Failure> {
+        self.keys
+            .create(actor, new)
+            .await
+            .map_err(|e| key_failure("creating an API key", e))
+    }
+
+    async fn revoke_key(&self, actor: &str, id: i64) -> Result<Option<ApiKey>, Failure> {
+        match self.keys.revoke(actor, id).await {
+            Ok(key) => Ok(Some(key)),
+            Err(KeyError::NotFound) => Ok(None),
+            Err(e) => Err(key_failure("revoking an API key", e)),
+        }
+    }
+
     fn api_document(&self) -> String {
         self.api_spec.0.to_string()
     }
