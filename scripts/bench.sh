@@ -10,6 +10,8 @@
 #
 # Knobs: BENCH_MODES ("per-request batched"), BENCH_CONNECTIONS ("16 64 256"), BENCH_SECONDS (10),
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
+# BENCH_AUTH (1; 0 skips) adds open / API key / shopper token claims, interleaved, at
+# BENCH_AUTH_CONNECTIONS (64 256): scripts/bench/auth.sh.
 # BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree, into
 # target/baseline: never into target/ itself, where cargo would take the baseline's workspace
 # crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, twice, then
@@ -207,6 +209,14 @@ for mode in $modes; do
   fi
 done
 
+# What a key or a token costs a claim against an open one (scripts/bench/auth.sh); BENCH_AUTH=0
+# skips it.
+source scripts/bench/auth.sh
+if [ "${BENCH_AUTH:-1}" != 0 ]; then
+  log "claim auth: open, key and token claims, interleaved"
+  auth_runs
+fi
+
 # Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
 # concurrent readers stay in bounded memory (peak RSS in the table). BENCH_BIG_CLAIMERS=0 skips.
 big=${BENCH_BIG_CLAIMERS:-1000000}
@@ -264,6 +274,8 @@ if [ -n "$baseline$variant" ]; then
             printf "%-36s c=%-4s ok/s %7.0f vs %7.0f (ratio %.3f)  server µs %6.1f vs %6.1f (ratio %.3f)\n",
                    k[1], k[2], oo, ob, oo / ob, co, cb, co / cb } }' "$work/hot.tsv" | sort
 fi
+
+[ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
 
 echo
 log "verifying invariants from the database"

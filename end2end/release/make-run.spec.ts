@@ -52,3 +52,43 @@ test("the release bundle is served compressed and cached", async ({ request }) =
     expect(r.headers()["cache-control"], asset).toContain("immutable");
   }
 });
+
+// A flash sale that arrives from one address (a shop's backend, a carrier NAT) with the default
+// rate limits: 1,000 shoppers at once for 100 units sell them all, and nobody gets a 429.
+test("1,000 users from one address sell out a coupon under the default limits", async ({ request }) => {
+  const name = `RELEASE_BURST_${Date.now()}`;
+  expect((await request.post("/api/coupons", { data: { name, amount: 100 } })).status()).toBe(201);
+  const answers = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) =>
+      request.post("/api/coupons/claim", { data: { user_id: `burst-${i}`, coupon_name: name } }),
+    ),
+  );
+  const tally: Record<string, number> = {};
+  for (const answer of answers) {
+    const code = answer.status() === 200 ? "200" : `${answer.status()} ${(await answer.json()).code}`;
+    tally[code] = (tally[code] ?? 0) + 1;
+  }
+  expect(tally).toEqual({ "200": 100, "409 sold_out": 900 });
+  const coupon = await (await request.get(`/api/coupons/${name}`)).json();
+  expect([coupon.remaining_amount, coupon.claimed_by.length]).toEqual([0, 100]);
+});
+
+// API keys on the defaults: made through the API (the admin is open here), shown once, used for
+// a claim; an unknown key is refused.
+test("an API key made through the API claims; an unknown key is refused", async ({ request }) => {
+  const name = `RELEASE_KEY_${Date.now()}`;
+  expect((await request.post("/api/coupons", { data: { name, amount: 5 } })).status()).toBe(201);
+  const made = await request.post("/api/keys", { data: { name: "release check", scopes: ["claim"] } });
+  expect(made.status()).toBe(201);
+  const { key } = await made.json();
+  const claim = (bearer: string, user: string) =>
+    request.post("/api/coupons/claim", {
+      headers: { authorization: `Bearer ${bearer}` },
+      data: { user_id: user, coupon_name: name },
+    });
+  expect((await claim(key, "keyed")).status()).toBe(200);
+  const unknown = await claim(`ck_${"x".repeat(43)}`, "guess");
+  expect(unknown.status()).toBe(401);
+  expect((await unknown.json()).code).toBe("invalid_key");
+  expect((await (await request.get(`/api/coupons/${name}`)).json()).claimed_by).toEqual(["keyed"]);
+});

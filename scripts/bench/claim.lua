@@ -1,7 +1,15 @@
--- wrk script: every request claims the hot coupon (BENCH_COUPON) for a user id never used before.
--- Prints one RESULT line that scripts/bench.sh parses.
+-- wrk script: every request claims the hot coupon (BENCH_COUPON) for a user never seen before.
+-- Prints one RESULT line that scripts/bench.sh parses. BENCH_AUTH_KIND (scripts/bench/auth.sh):
+-- open (the default: no credential, a fresh user_id in the body), key (Authorization: Bearer
+-- BENCH_KEY, a fresh user_id in the body) or token (a pre-minted shopper token per request from
+-- the file BENCH_TOKENS, one per line, each for its own subject; thread t of BENCH_THREADS takes
+-- the lines whose number is t - 1 modulo their count).
 local coupon = os.getenv("BENCH_COUPON")
 local run = os.getenv("BENCH_RUN") or "run"
+local kind = os.getenv("BENCH_AUTH_KIND") or "open"
+local key = os.getenv("BENCH_KEY")
+local token_file = os.getenv("BENCH_TOKENS")
+local nthreads = tonumber(os.getenv("BENCH_THREADS") or "2")
 local threads = {}
 
 function setup(thread)
@@ -11,12 +19,28 @@ end
 
 function init(args)
   counter, ok, conflict, other = 0, 0, 0, 0
+  tokens = {}
+  if kind == "token" then
+    local n = 0
+    for line in io.lines(token_file) do
+      if n % nthreads == tid - 1 then table.insert(tokens, line) end
+      n = n + 1
+    end
+  end
 end
 
 function request()
   counter = counter + 1
-  local body = string.format('{"user_id":"%s-%d-%d","coupon_name":"%s"}', run, tid, counter, coupon)
-  return wrk.format("POST", "/api/coupons/claim", { ["Content-Type"] = "application/json" }, body)
+  local headers = { ["Content-Type"] = "application/json" }
+  local body
+  if kind == "token" then
+    headers["Authorization"] = "Bearer " .. tokens[(counter - 1) % #tokens + 1]
+    body = string.format('{"coupon_name":"%s"}', coupon)
+  else
+    if kind == "key" then headers["Authorization"] = "Bearer " .. key end
+    body = string.format('{"user_id":"%s-%d-%d","coupon_name":"%s"}', run, tid, counter, coupon)
+  end
+  return wrk.format("POST", "/api/coupons/claim", headers, body)
 end
 
 function response(status, headers, body)
