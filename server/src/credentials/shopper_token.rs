@@ -25,7 +25,6 @@ pub struct ShopperTokens(Arc<Inner>);
 
 struct Inner {
     keys: Vec<VerifyKey>,
-    audience: String,
     max_lifetime_secs: u64,
     leeway_secs: u64,
 }
@@ -34,6 +33,19 @@ struct VerifyKey {
     kid: Option<String>,
     algorithm: Algorithm,
     key: DecodingKey,
+    /// What `jsonwebtoken` checks with this key, built once (not per token).
+    rules: Validation,
+}
+
+impl VerifyKey {
+    fn new(kid: Option<String>, algorithm: Algorithm, key: DecodingKey) -> Self {
+        Self {
+            kid,
+            algorithm,
+            key,
+            rules: Validation::new(algorithm),
+        }
+    }
 }
 
 /// Who a valid token speaks for.
@@ -118,11 +130,8 @@ impl ShopperTokens {
                 secret.len() >= MIN_SECRET_BYTES,
                 "CLAIM_TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
             );
-            keys.push(VerifyKey {
-                kid: None,
-                algorithm: Algorithm::HS256,
-                key: DecodingKey::from_secret(secret.as_bytes())?,
-            });
+            let key = DecodingKey::from_secret(secret.as_bytes())?;
+            keys.push(VerifyKey::new(None, Algorithm::HS256, key));
         }
         if let Some(path) = &config.claim_token_public_keys {
             keys.extend(
@@ -145,9 +154,15 @@ impl ShopperTokens {
             config.claim_token_leeway_secs <= MAX_LEEWAY_SECS,
             "CLAIM_TOKEN_LEEWAY_SECS may be at most {MAX_LEEWAY_SECS}"
         );
+        for key in &mut keys {
+            let rules = &mut key.rules;
+            rules.leeway = config.claim_token_leeway_secs;
+            rules.validate_nbf = true;
+            rules.set_audience(&[&audience]);
+            rules.required_spec_claims = HashSet::from(["sub", "exp", "aud"].map(String::from));
+        }
         Ok(Some(Self(Arc::new(Inner {
             keys,
-            audience,
             max_lifetime_secs: config.claim_token_max_lifetime_secs,
             leeway_secs: config.claim_token_leeway_secs,
         }))))
@@ -198,12 +213,7 @@ impl ShopperTokens {
     }
 
     fn decode(&self, token: &str, key: &VerifyKey) -> Result<Claims, TokenRefusal> {
-        let mut rules = Validation::new(key.algorithm);
-        rules.leeway = self.0.leeway_secs;
-        rules.validate_nbf = true;
-        rules.set_audience(&[&self.0.audience]);
-        rules.required_spec_claims = HashSet::from(["sub", "exp", "aud"].map(String::from));
-        decode::<Claims>(token, &key.key, &rules)
+        decode::<Claims>(token, &key.key, &key.rules)
             .map(|data| data.claims)
             .map_err(refusal)
     }
@@ -230,11 +240,8 @@ fn refusal(error: jsonwebtoken::errors::Error) -> TokenRefusal {
 fn public_keys(path: &Path) -> anyhow::Result<Vec<VerifyKey>> {
     let text = std::fs::read_to_string(path)?;
     if !text.trim_start().starts_with('{') {
-        return Ok(vec![VerifyKey {
-            kid: None,
-            algorithm: Algorithm::EdDSA,
-            key: DecodingKey::from_ed_pem(text.as_bytes())?,
-        }]);
+        let key = DecodingKey::from_ed_pem(text.as_bytes())?;
+        return Ok(vec![VerifyKey::new(None, Algorithm::EdDSA, key)]);
     }
     let set: JwkSet = serde_json::from_str(&text)?;
     let keys = set
@@ -246,13 +253,44 @@ fn public_keys(path: &Path) -> anyhow::Result<Vec<VerifyKey>> {
                 key.family() == jsonwebtoken::AlgorithmFamily::Ed,
                 "only Ed25519 (OKP) keys are accepted"
             );
-            Ok(VerifyKey {
-                kid: jwk.common.key_id.clone(),
-                algorithm: Algorithm::EdDSA,
+            Ok(VerifyKey::new(
+                jwk.common.key_id.clone(),
+                Algorithm::EdDSA,
                 key,
-            })
+            ))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     anyhow::ensure!(!keys.is_empty(), "the JWKS holds no key");
     Ok(keys)
+}
+
+/// What verifying costs, alone: `cargo test --release -p server --lib token_verify_cost --
+/// --ignored --nocapture` prints the time per token (docs/benchmark.md). Ignored by default: it
+/// measures, it does not check.
+#[cfg(test)]
+mod cost {
+    #[test]
+    #[ignore]
+    fn token_verify_cost() {
+        use jsonwebtoken::{EncodingKey, Header, encode};
+        let secret = "s".repeat(40);
+        let mut config = crate::config::Config::for_database("unused");
+        config.claim_token_secret = Some(secret.clone());
+        config.claim_token_audience = Some("bench".into());
+        let tokens = super::ShopperTokens::from_config(&config).unwrap().unwrap();
+        let now = jsonwebtoken::get_current_timestamp();
+        let key = EncodingKey::from_secret(secret.as_bytes()).unwrap();
+        let claims = |i: usize| serde_json::json!({"sub": format!("tok-{i}"), "aud": "bench", "iat": now, "exp": now + 300});
+        let list: Vec<String> = (0..20_000)
+            .map(|i| encode(&Header::default(), &claims(i), &key).unwrap())
+            .collect();
+        let start = std::time::Instant::now();
+        for token in &list {
+            assert!(tokens.verify(token).is_ok());
+        }
+        println!(
+            "HS256 shopper token verified in {:?} each",
+            start.elapsed() / 20_000
+        );
+    }
 }
