@@ -17,7 +17,8 @@ pub const MAX_CLAIMERS_LIMIT: u32 = 200;
 pub struct AdminStatus {
     /// False when ADMIN_PASSWORD is unset: the admin is open to anyone.
     pub auth_required: bool,
-    /// True with a valid session cookie or bearer token.
+    /// True with a valid session cookie, the admin token or an API key whose scope covers the
+    /// request.
     pub signed_in: bool,
     /// True when claims are taken without credentials (`CLAIM_AUTH` has `open`): anyone may
     /// claim in anyone's name, and the admin pages say so.

@@ -111,6 +111,20 @@ async fn scopes_decide_what_a_key_may_do(pool: PgPool) {
             "claim key on {path}: {body}"
         );
     }
+    // The admin's pages too: a read key sees the audit page's entries (the app's own check
+    // admits it as the guard did).
+    let page = app
+        .http
+        .get(format!("{}/audit", app.base))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains("key.create"),
+        "the audit page is empty for a read key"
+    );
     let create = json!({"name": "BY_KEY", "amount": 3});
     let (status, body) = call(&app, Method::POST, "/api/coupons", &read, Some(&create)).await;
     assert_eq!(
