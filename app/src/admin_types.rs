@@ -51,6 +51,9 @@ pub struct CouponPage {
 pub struct Claimer {
     pub user_id: String,
     pub claimed_at: DateTime<Utc>,
+    /// When the shop's checkout redeemed the claim (`null`: not redeemed).
+    #[serde(default)]
+    pub redeemed_at: Option<DateTime<Utc>>,
 }
 
 /// A page of claimers in claim order (`GET /api/coupons/{name}/claims`).
@@ -60,6 +63,9 @@ pub struct ClaimersPage {
     pub claims: Vec<Claimer>,
     /// Pass as `after` to get the next page; `null` on the last page.
     pub next: Option<i64>,
+    /// Redeemed claims of the coupon, all pages together.
+    #[serde(default)]
+    pub redeemed: i64,
 }
 
 /// Query of `GET /api/coupons/{name}/claims`.

@@ -137,6 +137,9 @@ pub struct ErrorBody {
     /// `wrong_audience`, `malformed`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// With `already_redeemed` and `redeemed` only: when the claim was redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<DateTime<Utc>>,
     /// With `insufficient_scope` only: the scope the key lacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,

@@ -14,6 +14,7 @@ pub mod action {
     pub const COUPON_CREATE: &str = "coupon.create";
     pub const COUPON_PATCH: &str = "coupon.patch";
     pub const CLAIM_RELEASE: &str = "claim.release";
+    pub const CLAIM_REDEEM: &str = "claim.redeem";
     pub const SIGNIN_SUCCESS: &str = "signin.success";
     pub const SIGNIN_FAILURE: &str = "signin.failure";
     pub const KEY_CREATE: &str = "key.create";

@@ -248,3 +248,15 @@ mod tests {
         assert!(check_window(None, Some(at(2))).is_ok());
     }
 }
+
+/// One user's claim of one coupon (`GET /api/coupons/{name}/claims/{user_id}`, and the answer of
+/// a redemption).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct HeldClaim {
+    pub user_id: String,
+    pub coupon_name: String,
+    pub claimed_at: DateTime<Utc>,
+    /// When it was redeemed; `null` while it may still be.
+    pub redeemed_at: Option<DateTime<Utc>>,
+}

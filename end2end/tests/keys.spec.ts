@@ -30,6 +30,16 @@ test("an admin makes an API key, sees its secret once, and revokes it", async ({
       data: { user_id: user, coupon_name: coupon },
     });
   expect((await claim("keyed-1")).status()).toBe(200);
+  // The shop's checkout redeems it with the same key; the coupon page shows it spent.
+  const redeemed = await request.post(`/api/coupons/${coupon}/claims/keyed-1/redeem`, {
+    headers: { authorization: `Bearer ${secret}` },
+  });
+  expect(redeemed.status()).toBe(200);
+  await page.goto(`/coupons/${coupon}`);
+  await expect(page.getByText("1 claim redeemed at checkout.")).toBeVisible();
+  const claimRow = page.getByRole("row").filter({ hasText: "keyed-1" });
+  await expect(claimRow.getByRole("link", { name: /Release/ })).toHaveCount(0);
+  await page.goto("/keys");
   await page.reload();
   await expect(row).toBeVisible();
   expect(await page.content()).not.toContain(secret.slice(9));

@@ -74,14 +74,21 @@ pub fn is_claim(method: &Method, path: &str) -> bool {
     method == Method::POST && path == "/api/coupons/claim"
 }
 
-/// The scope an API key needs for an admin route: `read` for the admin's reads (any GET but the
-/// keys themselves), `admin` for the rest.
-pub fn scope_needed(method: &Method, path: &str) -> Scope {
+/// The scopes an API key may have for an admin route (any one of them; `admin` covers all): the
+/// shop's checkout (`claim`) checks a holder and redeems; `read` is for the admin's reads (any
+/// GET but the keys themselves, the holder check too); `admin` for the rest.
+pub fn scopes_accepted(method: &Method, path: &str) -> &'static [Scope] {
     let reads = matches!(*method, Method::GET | Method::HEAD);
-    if reads && !path.starts_with("/api/keys") {
-        Scope::Read
+    if reads && pattern_matches("/api/coupons/{name}/claims/{user_id}", path) {
+        &[Scope::Read, Scope::Claim]
+    } else if method == Method::POST
+        && pattern_matches("/api/coupons/{name}/claims/{user_id}/redeem", path)
+    {
+        &[Scope::Claim]
+    } else if reads && !path.starts_with("/api/keys") {
+        &[Scope::Read]
     } else {
-        Scope::Admin
+        &[Scope::Admin]
     }
 }
 
@@ -165,10 +172,24 @@ mod tests {
         assert!(!is_cross_origin_call(&Method::POST, "/api/coupons"));
         assert!(!is_cross_origin_call(&Method::GET, "/api/coupons/X/claims"));
         assert!(!is_cross_origin_call(&Method::GET, "/api/keys"));
-        assert_eq!(scope_needed(&Method::GET, "/api/audit"), Scope::Read);
-        assert_eq!(scope_needed(&Method::GET, "/metrics"), Scope::Read);
-        assert_eq!(scope_needed(&Method::GET, "/api/keys"), Scope::Admin);
-        assert_eq!(scope_needed(&Method::POST, "/api/coupons"), Scope::Admin);
-        assert_eq!(scope_needed(&Method::DELETE, "/api/keys/1"), Scope::Admin);
+        assert_eq!(scopes_accepted(&Method::GET, "/api/audit"), [Scope::Read]);
+        assert_eq!(scopes_accepted(&Method::GET, "/metrics"), [Scope::Read]);
+        assert_eq!(scopes_accepted(&Method::GET, "/api/keys"), [Scope::Admin]);
+        assert_eq!(
+            scopes_accepted(&Method::POST, "/api/coupons"),
+            [Scope::Admin]
+        );
+        assert_eq!(
+            scopes_accepted(&Method::DELETE, "/api/keys/1"),
+            [Scope::Admin]
+        );
+        let holder = "/api/coupons/X/claims/u1";
+        assert_eq!(
+            scopes_accepted(&Method::GET, holder),
+            [Scope::Read, Scope::Claim]
+        );
+        assert_eq!(scopes_accepted(&Method::DELETE, holder), [Scope::Admin]);
+        let redeem = "/api/coupons/X/claims/u1/redeem";
+        assert_eq!(scopes_accepted(&Method::POST, redeem), [Scope::Claim]);
     }
 }

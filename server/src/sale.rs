@@ -1,11 +1,11 @@
-//! The admin's actions on a sale: create, change (amount, pause, window), release a claim, and
-//! the audit log entry of each, written in the action's own transaction. The JSON API and the
+//! The admin's actions on a sale: create, change (amount, pause, window), release a claim, the
+//! shop's check and redemption of a claim, and the audit log entry of each, written in the action's own transaction. The JSON API and the
 //! UI's server functions both come here, so both change coupons the same way.
 
 use app::{
     api_types::CouponSummary,
     audit::action,
-    sale::{CouponPatch, Release, check_window},
+    sale::{CouponPatch, HeldClaim, Release, check_window},
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -26,6 +26,10 @@ pub enum SaleError {
     BelowClaimed { claimed: i64 },
     #[error("this user holds no claim of this coupon")]
     ClaimNotFound,
+    #[error("this claim was redeemed already")]
+    AlreadyRedeemed { redeemed_at: DateTime<Utc> },
+    #[error("a redeemed claim cannot be released")]
+    Redeemed { redeemed_at: DateTime<Utc> },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -138,9 +142,13 @@ impl Sales {
         db::coupons::lock(&mut tx, name)
             .await?
             .ok_or(SaleError::NotFound)?;
-        let released = db::claims::release(&mut tx, user_id, name)
-            .await?
-            .ok_or(SaleError::ClaimNotFound)?;
+        let Some(released) = db::claims::release(&mut tx, user_id, name).await? else {
+            let held = db::claims::held(&mut *tx, user_id, name).await?;
+            return Err(match held.and_then(|h| h.redeemed_at) {
+                Some(redeemed_at) => SaleError::Redeemed { redeemed_at },
+                None => SaleError::ClaimNotFound,
+            });
+        };
         db::audit::append(
             &mut *tx,
             actor,
@@ -162,6 +170,55 @@ impl Sales {
             claimed_at: released.claimed_at,
             released_at: released.released_at,
             remaining_amount: released.remaining_amount,
+        })
+    }
+
+    /// Redeems `user_id`'s claim of `name` for `actor` (the shop's checkout): once, audited. A
+    /// second redemption is refused with the first one's time.
+    pub async fn redeem(
+        &self,
+        actor: &str,
+        name: &str,
+        user_id: &str,
+    ) -> Result<HeldClaim, SaleError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(redeemed) = db::claims::redeem(&mut *tx, user_id, name).await? else {
+            let held = db::claims::held(&mut *tx, user_id, name).await?;
+            return Err(match held.and_then(|h| h.redeemed_at) {
+                Some(redeemed_at) => SaleError::AlreadyRedeemed { redeemed_at },
+                None => SaleError::ClaimNotFound,
+            });
+        };
+        let claim = HeldClaim {
+            user_id: user_id.to_owned(),
+            coupon_name: name.to_owned(),
+            claimed_at: redeemed.claimed_at,
+            redeemed_at: redeemed.redeemed_at,
+        };
+        let after = json!({ "user_id": user_id, "redeemed_at": claim.redeemed_at });
+        db::audit::append(
+            &mut *tx,
+            actor,
+            action::CLAIM_REDEEM,
+            Some(name),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    /// `user_id`'s claim of `name`, if any (one index probe).
+    pub async fn held(&self, name: &str, user_id: &str) -> Result<HeldClaim, SaleError> {
+        let held = db::claims::held(&self.pool, user_id, name)
+            .await?
+            .ok_or(SaleError::ClaimNotFound)?;
+        Ok(HeldClaim {
+            user_id: user_id.to_owned(),
+            coupon_name: name.to_owned(),
+            claimed_at: held.claimed_at,
+            redeemed_at: held.redeemed_at,
         })
     }
 

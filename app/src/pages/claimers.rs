@@ -89,14 +89,20 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
         }
         .into_any();
     }
+    let redeemed = match list.redeemed {
+        1 => "1 claim redeemed at checkout.".to_owned(),
+        n => format!("{n} claims redeemed at checkout."),
+    };
     view! {
-        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        <p class="mt-4 text-sm text-slate-700">{redeemed}</p>
+        <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-left text-sm">
                 <caption class="sr-only">"Claimers in claim order"</caption>
                 <thead class="bg-slate-100 text-xs uppercase tracking-wide text-slate-700">
                     <tr>
                         <th scope="col" class="px-4 py-3">"User ID"</th>
                         <th scope="col" class="px-4 py-3">"Claimed at"</th>
+                        <th scope="col" class="px-4 py-3">"Redeemed at"</th>
                         <th scope="col" class="px-4 py-3">
                             <span class="sr-only">"Release"</span>
                         </th>
@@ -113,14 +119,20 @@ fn ClaimerTable(list: ClaimersPage, after: Option<i64>, prefix: Option<String>) 
                                     <td class="whitespace-nowrap px-4 py-2 text-slate-700">
                                         {when(&c.claimed_at)}
                                     </td>
+                                    <td class="whitespace-nowrap px-4 py-2 text-slate-700">
+                                        {c.redeemed_at.as_ref().map_or_else(|| "—".to_owned(), when)}
+                                    </td>
                                     <td class="px-4 py-2 text-right">
-                                        <a
-                                            class=LINK
-                                            href=ask_href(&c.user_id, &keep)
-                                            aria-label=format!("Release the claim of {}", c.user_id)
-                                        >
-                                            "Release…"
-                                        </a>
+                                        // A redeemed claim is spent: it cannot be released.
+                                        {c.redeemed_at.is_none().then(|| view! {
+                                            <a
+                                                class=LINK
+                                                href=ask_href(&c.user_id, &keep)
+                                                aria-label=format!("Release the claim of {}", c.user_id)
+                                            >
+                                                "Release…"
+                                            </a>
+                                        })}
                                     </td>
                                 </tr>
                             }

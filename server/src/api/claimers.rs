@@ -52,14 +52,14 @@ pub async fn list(
     Ok(Json(page))
 }
 
-/// `GET /api/coupons/{name}/claims.csv`: every claimer as CSV (`user_id,claimed_at`), streamed
+/// `GET /api/coupons/{name}/claims.csv`: every claimer as CSV (`user_id,claimed_at,redeemed_at`), streamed
 /// to the client page by page.
 #[utoipa::path(
     get,
     path = "/coupons/{name}/claims.csv",
     operation_id = "claims_csv",
     tag = "admin",
-    summary = "Every claimer as CSV (user_id,claimed_at), streamed",
+    summary = "Every claimer as CSV (user_id,claimed_at,redeemed_at), streamed",
     security(("bearer" = []), ("session" = [])),
     params(CouponName),
     responses(
@@ -97,7 +97,10 @@ pub async fn csv(
 /// client left. Between pages nothing is held: a slow reader pins no connection and no snapshot.
 async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
     let mut out = csv_writer();
-    if out.write_record(["user_id", "claimed_at"]).is_err() {
+    if out
+        .write_record(["user_id", "claimed_at", "redeemed_at"])
+        .is_err()
+    {
         return;
     }
     let upto = match db::claimers::last_claim_id(&pool, &name).await {
@@ -111,13 +114,16 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
             Err(error) => return end_broken(&tx, "CSV export", &name, error).await,
         };
         for row in rows {
-            let at = row
-                .claimed_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            if out
-                .write_record([&*neutralised(&row.user_id), at.as_str()])
-                .is_err()
-            {
+            let time = |at: chrono::DateTime<chrono::Utc>| {
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            };
+            let redeemed = row.redeemed_at.map(time).unwrap_or_default();
+            let record = [
+                &*neutralised(&row.user_id),
+                &time(row.claimed_at),
+                &redeemed,
+            ];
+            if out.write_record(record).is_err() {
                 return;
             }
         }

@@ -41,6 +41,10 @@ pub enum ApiError {
     BelowClaimed { claimed: i64 },
     #[error("this user holds no claim of this coupon")]
     ClaimNotFound,
+    #[error("this claim was redeemed already (see redeemed_at)")]
+    AlreadyRedeemed { redeemed_at: DateTime<Utc> },
+    #[error("a redeemed claim cannot be released")]
+    Redeemed { redeemed_at: DateTime<Utc> },
     #[error("this Idempotency-Key was used with a different request body")]
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry in a moment")]
@@ -94,6 +98,8 @@ impl ApiError {
             Self::Ended => (StatusCode::CONFLICT, "ended"),
             Self::BelowClaimed { .. } => (StatusCode::CONFLICT, "below_claimed"),
             Self::ClaimNotFound => (StatusCode::NOT_FOUND, "claim_not_found"),
+            Self::AlreadyRedeemed { .. } => (StatusCode::CONFLICT, "already_redeemed"),
+            Self::Redeemed { .. } => (StatusCode::CONFLICT, "redeemed"),
             Self::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
@@ -171,6 +177,8 @@ impl From<SaleError> for ApiError {
             SaleError::NotFound => Self::CouponNotFound,
             SaleError::BelowClaimed { claimed } => Self::BelowClaimed { claimed },
             SaleError::ClaimNotFound => Self::ClaimNotFound,
+            SaleError::AlreadyRedeemed { redeemed_at } => Self::AlreadyRedeemed { redeemed_at },
+            SaleError::Redeemed { redeemed_at } => Self::Redeemed { redeemed_at },
             SaleError::Database(e) => e.into(),
         }
     }
@@ -187,6 +195,12 @@ impl IntoResponse for ApiError {
             code: code.to_owned(),
             starts_at: match &self {
                 Self::NotStarted { starts_at } => Some(*starts_at),
+                _ => None,
+            },
+            redeemed_at: match &self {
+                Self::AlreadyRedeemed { redeemed_at } | Self::Redeemed { redeemed_at } => {
+                    Some(*redeemed_at)
+                }
                 _ => None,
             },
             scope: match &self {

@@ -9,6 +9,7 @@ mod coupons;
 mod error;
 mod events;
 mod extract;
+mod holders;
 pub mod idempotency;
 mod keys;
 mod metrics;
@@ -44,7 +45,8 @@ pub fn router() -> (Router<AppState>, Document) {
         // Admin routes (see policy): the claimers of a coupon as JSON pages and as CSV.
         .routes(routes!(claimers::list))
         .routes(routes!(claimers::csv))
-        .routes(routes!(coupons::release))
+        .routes(routes!(coupons::release, holders::get))
+        .routes(routes!(holders::redeem))
         .routes(routes!(audit::list))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(keys::revoke))

@@ -1,7 +1,7 @@
 //! The document's credentials: the schemes (admin token, session cookie, API key, shopper token)
 //! and, on every operation, which of them it takes, from the same rules the guard applies
-//! ([`crate::policy`]): an admin operation takes an API key with the scope `policy::scope_needed`
-//! names; the claim takes a key with `claim` or a shopper token (or nothing, in `open` mode).
+//! ([`crate::policy`]): an admin operation takes an API key with a scope of
+//! `policy::scopes_accepted`; the claim takes a key with `claim` or a shopper token (or nothing, in `open` mode).
 
 use axum::http::Method;
 use utoipa::{
@@ -94,8 +94,9 @@ fn add_to(operation: &mut Operation, method: &Method, path: &str) {
         .iter()
         .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get(BEARER).is_some()));
     if admin {
-        let scope = policy::scope_needed(method, path);
-        security.push(SecurityRequirement::new(API_KEY, [scope.as_str()]));
+        for scope in policy::scopes_accepted(method, path) {
+            security.push(SecurityRequirement::new(API_KEY, [scope.as_str()]));
+        }
     } else if policy::is_claim(method, path) {
         security.push(SecurityRequirement::new(API_KEY, ["claim"]));
         security.push(SecurityRequirement::new(

@@ -56,9 +56,9 @@ pub async fn require_admin(
     if let Caller::Key(key) = &caller
         && !public
     {
-        let needed = policy::scope_needed(&method, &path);
-        if !needed.granted_by(&key.scopes) {
-            return AuthError::InsufficientScope(needed).into_response();
+        let accepted = policy::scopes_accepted(&method, &path);
+        if !accepted.iter().any(|scope| scope.granted_by(&key.scopes)) {
+            return AuthError::InsufficientScope(accepted[0]).into_response();
         }
     }
     // A key admitted here (its scope covers the route) counts as signed in, as the admin token

@@ -11,12 +11,14 @@ pub struct ClaimRow {
     pub id: i64,
     pub user_id: String,
     pub claimed_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
 }
 
 /// Up to `limit` claims of `coupon` with id > `after`, in claim order, and the cursor of the next
-/// page. With a prefix, only user ids that start with it (case-sensitive).
+/// page, with the coupon's redeemed count. With a prefix, only user ids that start with it
+/// (case-sensitive).
 pub async fn page(
-    db: impl PgExecutor<'_>,
+    db: &PgPool,
     coupon: &str,
     after: i64,
     limit: u32,
@@ -39,9 +41,25 @@ pub async fn page(
         .map(|r| Claimer {
             user_id: r.user_id,
             claimed_at: r.claimed_at,
+            redeemed_at: r.redeemed_at,
         })
         .collect();
-    Ok(ClaimersPage { claims, next })
+    Ok(ClaimersPage {
+        claims,
+        next,
+        redeemed: redeemed_count(db, coupon).await?,
+    })
+}
+
+/// How many claims of `coupon` are redeemed (the partial index claims_redeemed_idx).
+#[tracing::instrument(skip(db))]
+pub async fn redeemed_count(db: impl PgExecutor<'_>, coupon: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM claims WHERE coupon_name = $1 AND redeemed_at IS NOT NULL"#,
+        coupon
+    )
+    .fetch_one(db)
+    .await
 }
 
 #[tracing::instrument(skip(db))]
@@ -53,7 +71,7 @@ async fn all_after(
 ) -> Result<Vec<ClaimRow>, sqlx::Error> {
     sqlx::query_as!(
         ClaimRow,
-        "SELECT id, user_id, claimed_at FROM claims
+        "SELECT id, user_id, claimed_at, redeemed_at FROM claims
          WHERE coupon_name = $1 AND id > $2 ORDER BY id LIMIT $3",
         coupon,
         after,
@@ -65,7 +83,7 @@ async fn all_after(
 
 /// The prefix search: a range on `user_id COLLATE "C"` (not LIKE), which
 /// claims_coupon_user_key serves. Public so a test can EXPLAIN exactly this text.
-pub const PREFIXED_SQL: &str = r#"SELECT id, user_id, claimed_at FROM claims
+pub const PREFIXED_SQL: &str = r#"SELECT id, user_id, claimed_at, redeemed_at FROM claims
     WHERE coupon_name = $1 AND id > $2
       AND (user_id COLLATE "C") >= $4 AND (user_id COLLATE "C") < $5
     ORDER BY id LIMIT $3"#;
@@ -126,7 +144,7 @@ async fn rows_between(
 ) -> Result<Vec<ClaimRow>, sqlx::Error> {
     sqlx::query_as!(
         ClaimRow,
-        "SELECT id, user_id, claimed_at FROM claims
+        "SELECT id, user_id, claimed_at, redeemed_at FROM claims
          WHERE coupon_name = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
         coupon,
         after,

@@ -98,7 +98,7 @@ pub struct Released {
 }
 
 /// Releases `user_id`'s claim of `coupon_name`: deletes the row and gives the unit back.
-/// `None` when there is no such claim. The caller holds the coupon's row lock (taken by
+/// `None` when there is no such claim, or it is redeemed ([`held`] tells which). The caller holds the coupon's row lock (taken by
 /// `db::coupons::lock` in an earlier statement of `tx`), in the same order as a claim takes its
 /// locks, so the two never deadlock; this statement's snapshot is taken after that lock, so it
 /// sees every claim committed before. Bumps the version, so a batch that read the claim before
@@ -113,7 +113,8 @@ pub async fn release(
         Released,
         r#"
         WITH released AS (
-            DELETE FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2
+            DELETE FROM claims
+            WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2 AND redeemed_at IS NULL
             RETURNING id, claimed_at
         ), stock AS (
             UPDATE coupons SET remaining_amount = remaining_amount + 1, version = version + 1
@@ -128,5 +129,51 @@ pub async fn release(
         user_id
     )
     .fetch_optional(tx)
+    .await
+}
+
+/// One user's claim of one coupon.
+#[derive(Debug)]
+pub struct Held {
+    pub claimed_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+/// `user_id`'s claim of `coupon_name`, if any: one probe of claims_coupon_user_key.
+#[tracing::instrument(skip(db))]
+pub async fn held(
+    db: impl PgExecutor<'_>,
+    user_id: &str,
+    coupon_name: &str,
+) -> Result<Option<Held>, sqlx::Error> {
+    sqlx::query_as!(
+        Held,
+        r#"SELECT claimed_at, redeemed_at FROM claims
+           WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2"#,
+        coupon_name,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Marks `user_id`'s claim of `coupon_name` redeemed now, if it is not yet. `None` when there is
+/// no such claim or it was redeemed already ([`held`] tells which). Concurrent redemptions of
+/// one claim queue on its row lock, and the re-checked `redeemed_at IS NULL` lets one through.
+#[tracing::instrument(skip(db))]
+pub async fn redeem(
+    db: impl PgExecutor<'_>,
+    user_id: &str,
+    coupon_name: &str,
+) -> Result<Option<Held>, sqlx::Error> {
+    sqlx::query_as!(
+        Held,
+        r#"UPDATE claims SET redeemed_at = clock_timestamp()
+           WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2 AND redeemed_at IS NULL
+           RETURNING claimed_at, redeemed_at"#,
+        coupon_name,
+        user_id
+    )
+    .fetch_optional(db)
     .await
 }

@@ -128,7 +128,10 @@ async fn csv_holds_every_claimer_in_claim_order(pool: PgPool) {
     );
     let text = resp.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    assert_eq!(reader.headers().unwrap(), vec!["user_id", "claimed_at"]);
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["user_id", "claimed_at", "redeemed_at"]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let got: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(got, users);

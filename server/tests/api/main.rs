@@ -33,6 +33,7 @@ mod openapi;
 mod overload;
 mod rate_limit_defaults;
 mod rate_limits;
+mod redemption;
 mod rpc_input;
 mod sale_lifecycle;
 mod sale_races;

@@ -15,8 +15,11 @@ const FLUSH_EVERY: Duration = Duration::from_secs(10);
 
 /// Runs until `shutdown`, then writes the last uses one more time.
 pub async fn run(keys: ApiKeys, shutdown: CancellationToken) {
-    let mut flush = tokio::time::interval(FLUSH_EVERY);
-    let mut backstop = tokio::time::interval(BACKSTOP);
+    // Their first ticks one period from now (an interval's first tick is at once, and the
+    // cache was just loaded).
+    let start = tokio::time::Instant::now();
+    let mut flush = tokio::time::interval_at(start + FLUSH_EVERY, FLUSH_EVERY);
+    let mut backstop = tokio::time::interval_at(start + BACKSTOP, BACKSTOP);
     loop {
         let mut listener = match db::listen(&keys.0.pool, db::api_keys::CHANNEL).await {
             Ok(listener) => listener,
