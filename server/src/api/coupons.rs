@@ -18,7 +18,7 @@ use super::{
     claimant::Claimant,
     extract::{ActorName, ApiJson, ApiPath, IdempotencyKey, validated},
     idempotency,
-    spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound, JsonBody},
+    spec::{AdminOnly, BadInput, Busy, ClaimOf, CouponName, CouponNotFound, JsonBody},
 };
 use crate::{claims::ClaimEngine, rate_limit::RateLimits, sale::Sales};
 
@@ -138,9 +138,10 @@ pub async fn patch_named_claim(
     tag = "admin",
     summary = "Release a claim: the unit goes back to the stock",
     security(("bearer" = []), ("session" = [])),
-    params(CouponName, ("user_id" = String, Path, description = "The claimer's user id, percent-encoded")),
+    params(ClaimOf),
     responses(
         (status = 200, description = "The released claim", body = Release),
+        (status = 409, description = "`redeemed` (with `redeemed_at`): a spent claim gives no unit back", body = ErrorBody),
         (status = 404, description = "`coupon_not_found` or `claim_not_found`", body = ErrorBody),
         BadInput, AdminOnly, Busy
     )
@@ -150,9 +151,7 @@ pub async fn release(
     ActorName(actor): ActorName,
     ApiPath((name, user_id)): ApiPath<(String, String)>,
 ) -> Result<Json<Release>, ApiError> {
-    app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
-    app::validation::check_name(&user_id)
-        .map_err(|why| ApiError::InvalidRequest(why.replacen("name", "user_id", 1)))?;
+    super::holders::checked(&name, &user_id)?;
     Ok(Json(sales.release(&actor, &name, &user_id).await?))
 }
 

@@ -12,11 +12,12 @@ use super::{
     ApiError,
     extract::{ActorName, ApiPath, IdempotencyKey},
     idempotency,
-    spec::{AdminOnly, BadInput, Busy},
+    spec::{AdminOnly, BadInput, Busy, ClaimOf},
 };
 use crate::sale::Sales;
 
-fn checked(name: &str, user_id: &str) -> Result<(), ApiError> {
+/// A coupon name and a user id from a path, by the input rules (`400` naming the field).
+pub(super) fn checked(name: &str, user_id: &str) -> Result<(), ApiError> {
     app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
     app::validation::check_name(user_id)
         .map_err(|why| ApiError::InvalidRequest(why.replacen("name", "user_id", 1)))
@@ -30,7 +31,7 @@ fn checked(name: &str, user_id: &str) -> Result<(), ApiError> {
     tag = "claims",
     summary = "Whether a user holds a coupon: the claim, with its redemption",
     security(("bearer" = []), ("session" = [])),
-    params(super::spec::CouponName, ("user_id" = String, Path, description = "The claimer's user id, percent-encoded")),
+    params(ClaimOf),
     responses(
         (status = 200, description = "The user holds the coupon", body = HeldClaim),
         (status = 404, description = "`claim_not_found` (no such claim, or no such coupon)", body = ErrorBody),
@@ -57,8 +58,7 @@ pub async fn get(
         redeemed claim cannot be released.",
     security(("bearer" = []), ("session" = [])),
     params(
-        super::spec::CouponName,
-        ("user_id" = String, Path, description = "The claimer's user id, percent-encoded"),
+        ClaimOf,
         ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters")
     ),
     responses(

@@ -106,6 +106,17 @@ pub struct CouponName {
     name: String,
 }
 
+/// The path parameters of the routes of one user's claim of one coupon.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // a description for the document; handlers read the path with `ApiPath`
+pub struct ClaimOf {
+    /// The coupon's name, percent-encoded
+    name: String,
+    /// The claimer's user id, percent-encoded
+    user_id: String,
+}
+
 /// Routes of one coupon: `404` when no coupon has the name.
 pub struct CouponNotFound;
 

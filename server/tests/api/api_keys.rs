@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use crate::common::{
     self,
     admin::{PASSWORD, TOKEN},
-    creds::{call, claim_with, create_key},
+    creds::{call, claim_with, create_as, create_key},
 };
 
 #[sqlx::test(migrations = "../migrations")]
@@ -83,15 +83,7 @@ async fn bad_key_requests_are_refused_and_store_nothing(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn scopes_decide_what_a_key_may_do(pool: PgPool) {
     let app = common::admin::locked(&pool, 60).await;
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/coupons",
-        TOKEN,
-        Some(&json!({"name": "S", "amount": 5})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    create_as(&app, TOKEN, "S", 5).await;
     let (_, read) = create_key(&app, Some(TOKEN), &["read"]).await;
     let (_, claim) = create_key(&app, Some(TOKEN), &["claim"]).await;
     let (admin_id, admin) = create_key(&app, Some(TOKEN), &["admin"]).await;

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use crate::common::{
     self,
     admin::TOKEN,
-    creds::{call, create_key},
+    creds::{call, create_as, create_key},
 };
 
 fn claim_path(coupon: &str, user: &str) -> String {
@@ -172,15 +172,7 @@ async fn a_retry_with_its_key_replays_the_redemption(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn claim_keys_check_and_redeem_read_keys_only_check(pool: PgPool) {
     let app = common::admin::locked(&pool, 60).await;
-    let (status, _) = call(
-        &app,
-        Method::POST,
-        "/api/coupons",
-        TOKEN,
-        Some(&json!({"name": "SHOPKEY", "amount": 5})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    create_as(&app, TOKEN, "SHOPKEY", 5).await;
     let body = json!({"user_id": "sam", "coupon_name": "SHOPKEY"});
     assert_eq!(
         call(&app, Method::POST, "/api/coupons/claim", TOKEN, Some(&body))

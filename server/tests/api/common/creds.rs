@@ -53,3 +53,10 @@ pub async fn holders(pool: &PgPool, coupon: &str) -> Vec<String> {
         .await
         .unwrap()
 }
+
+/// Creates coupon `name` with `amount` units as `bearer` (an admin credential) and asserts it.
+pub async fn create_as(app: &TestApp, bearer: &str, name: &str, amount: i64) {
+    let body = json!({"name": name, "amount": amount});
+    let (status, created) = call(app, Method::POST, "/api/coupons", bearer, Some(&body)).await;
+    assert_eq!(status, 201, "{created}");
+}
