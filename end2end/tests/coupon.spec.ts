@@ -80,7 +80,7 @@ test("Download CSV holds every claimer in claim order", async ({ page, request }
   ]);
   const text = readFileSync(await download.path(), "utf8");
   const lines = text.trimEnd().split("\r\n");
-  expect(lines[0]).toBe("user_id,claimed_at");
+  expect(lines[0]).toBe("user_id,claimed_at,redeemed_at");
   expect(lines).toHaveLength(users.length + 1);
   expect(lines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(users.slice(0, -1));
   expect(lines[lines.length - 1]).toMatch(/^"quote""and,comma",\d{4}-\d\d-\d\dT/);
