@@ -49,45 +49,39 @@ pub fn AdminHeader() -> impl IntoView {
                     status
                         .get()
                         .and_then(Result::ok)
-                        .filter(|s| !s.auth_required)
-                        .map(|_| view! { <OpenBanner /> })
-                }}
-            </Suspense>
-            <Suspense>
-                {move || {
-                    status
-                        .get()
-                        .and_then(Result::ok)
-                        .filter(|s| s.claims_open)
-                        .map(|_| view! { <OpenClaimsBanner /> })
+                        .map(|s| {
+                            let admin = (!s.auth_required).then(|| view! {
+                                <Warning
+                                    label="Admin access"
+                                    title="No admin password is set. "
+                                    text="Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
+                                />
+                            });
+                            let claims = s.claims_open.then(|| view! {
+                                <Warning
+                                    label="Claim access"
+                                    title="Claims are unauthenticated. "
+                                    text="Anyone may claim in any user's name (CLAIM_AUTH=open). Set CLAIM_AUTH=key or token to require an API key or a shopper token."
+                                />
+                            });
+                            (admin, claims)
+                        })
                 }}
             </Suspense>
         </header>
     }
 }
 
+/// A banner under the bar: what is open on this server, and the setting that closes it.
 #[component]
-fn OpenBanner() -> impl IntoView {
+fn Warning(label: &'static str, title: &'static str, text: &'static str) -> impl IntoView {
     view! {
         <aside
-            aria-label="Admin access"
+            aria-label=label
             class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
         >
-            <strong class="font-semibold">"No admin password is set. "</strong>
-            "Anyone who can reach this server can use this admin. Set ADMIN_PASSWORD to require sign-in."
-        </aside>
-    }
-}
-
-#[component]
-fn OpenClaimsBanner() -> impl IntoView {
-    view! {
-        <aside
-            aria-label="Claim access"
-            class="border-t border-amber-300 bg-amber-50 px-4 py-2 text-center text-sm text-amber-900"
-        >
-            <strong class="font-semibold">"Claims are unauthenticated. "</strong>
-            "Anyone may claim in any user's name (CLAIM_AUTH=open). Set CLAIM_AUTH=key or token to require an API key or a shopper token."
+            <strong class="font-semibold">{title}</strong>
+            {text}
         </aside>
     }
 }

@@ -33,14 +33,14 @@ pub async fn require_admin(
     if !SERVED_METHODS.contains(&method) {
         return ApiError::MethodNotAllowed.into_response();
     }
-    let path = request.uri().path().to_owned();
+    let path = request.uri().path();
     let headers = request.headers();
     if !is_safe(&method)
         && is_cross_site(headers)
-        && !(policy::is_claim(&method, &path)
+        && !(policy::is_claim(&method, path)
             && state
                 .cors
-                .admits(headers.get(header::ORIGIN), &method, &path))
+                .admits(headers.get(header::ORIGIN), &method, path))
     {
         return AuthError::CrossSite.into_response();
     }
@@ -48,15 +48,15 @@ pub async fn require_admin(
         return AuthError::CredentialInUrl.into_response();
     }
     let ip = state.limits.client_ip(headers, request.extensions());
-    let caller = match caller::judge(&state, headers, &method, &path, ip).await {
+    let caller = match caller::judge(&state, headers, &method, path, ip).await {
         Ok(caller) => caller,
         Err(answer) => return answer,
     };
-    let public = policy::is_public(&method, &path);
+    let public = policy::is_public(&method, path);
     if let Caller::Key(key) = &caller
         && !public
     {
-        let accepted = policy::scopes_accepted(&method, &path);
+        let accepted = policy::scopes_accepted(&method, path);
         if !accepted.iter().any(|scope| scope.granted_by(&key.scopes)) {
             return AuthError::InsufficientScope(accepted[0]).into_response();
         }
