@@ -2,7 +2,9 @@
 # The built server binary, started from a directory outside the repository with only
 # environment variables (it must find its site itself), then fuzzed by schemathesis against
 # its own OpenAPI document, twice: claims open (the default) with the admin token, then
-# CLAIM_AUTH=key with an API key of scope admin for every call (the claim included). Usage:
+# CLAIM_AUTH=key with an API key of scope admin for every call (the claim included). The server
+# sends no webhook (WEBHOOK_DELIVERIES=false): a fuzzed endpoint may name any public address,
+# and no test sends traffic off this machine. Usage:
 # scripts/contract.sh <database url> [server binary] (make test calls it with the release build
 # that `make run` made; the default is target/release/server).
 set -euo pipefail
@@ -27,6 +29,7 @@ trap stop EXIT
 start_server() { # claim-auth label
   (cd "$elsewhere" && exec env -i PATH=/usr/bin:/bin DATABASE_URL="$database_url" LISTEN_ADDR="127.0.0.1:$port" \
     ADMIN_PASSWORD="$token" AUTH_FAILURES_PER_MINUTE=100000 CLAIM_AUTH="$1" LOG_LEVEL=warn \
+    WEBHOOK_DELIVERIES=false \
     "$binary" > "$report/server-$2.log" 2>&1) &
   server_pid=$!
   for _ in $(seq 100); do curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null && break; sleep 0.2; done

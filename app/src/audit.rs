@@ -19,6 +19,11 @@ pub mod action {
     pub const SIGNIN_FAILURE: &str = "signin.failure";
     pub const KEY_CREATE: &str = "key.create";
     pub const KEY_REVOKE: &str = "key.revoke";
+    pub const WEBHOOK_CREATE: &str = "webhook.create";
+    pub const WEBHOOK_UPDATE: &str = "webhook.update";
+    pub const WEBHOOK_ROTATE: &str = "webhook.rotate";
+    pub const WEBHOOK_DELETE: &str = "webhook.delete";
+    pub const WEBHOOK_RESEND: &str = "webhook.resend";
 }
 
 /// One admin action.

@@ -24,6 +24,7 @@ pub fn AdminHeader() -> impl IntoView {
                     <a class=LINK href="/live">"Live"</a>
                     <a class=LINK href="/audit">"Audit log"</a>
                     <a class=LINK href="/keys">"API keys"</a>
+                    <a class=LINK href="/webhooks">"Webhooks"</a>
                     <a class=LINK href="/docs">"API docs"</a>
                 </nav>
                 <Suspense>

@@ -27,6 +27,10 @@ pub mod sale;
 pub mod sale_fns;
 pub mod url;
 pub mod validation;
+#[cfg(feature = "ssr")]
+pub mod webhook_backend;
+pub mod webhook_fns;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -91,6 +95,12 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("live") view=live::LivePage />
                     <Route path=StaticSegment("audit") view=pages::AuditLogPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("keys") view=pages::ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("webhooks") view=pages::WebhooksPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("webhooks"), ParamSegment("id"))
+                        view=pages::WebhookLogPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("docs") view=pages::ApiDocsPage ssr=SsrMode::Async />
                 </Routes>
             </main>

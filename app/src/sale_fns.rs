@@ -145,7 +145,7 @@ pub async fn load_audit(before: Option<i64>) -> Result<AuditPage, LoadError> {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::SaleActionError;
     use crate::{api_types::CouponSummary, backend::Refused, errors::LoadError, sale::CouponPatch};
 

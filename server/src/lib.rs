@@ -21,3 +21,5 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 mod ui_backend;
+mod ui_webhooks;
+pub mod webhooks;

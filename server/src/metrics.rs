@@ -38,6 +38,12 @@ pub const POOL_IDLE: &str = "coupons_db_pool_idle_connections";
 pub const POOL_WAITERS: &str = "coupons_db_pool_waiters";
 /// Open SSE streams in this process.
 pub const SSE_SUBSCRIBERS: &str = "coupons_sse_subscribers";
+/// Webhook attempts by `outcome` (delivered, retry, failed: the last retry failed).
+pub const WEBHOOK_ATTEMPTS: &str = "coupons_webhook_attempts_total";
+/// Seconds one webhook attempt took, to its answer or its error.
+pub const WEBHOOK_ATTEMPT_SECONDS: &str = "coupons_webhook_attempt_duration_seconds";
+/// Age in seconds of the oldest event not yet delivered to an enabled endpoint (0: none).
+pub const WEBHOOK_LAG_SECONDS: &str = "coupons_webhook_oldest_pending_seconds";
 
 /// Latency buckets, in seconds: 0.5 ms to 10 s.
 const SECONDS: &[f64] = &[
@@ -104,6 +110,17 @@ pub fn claim_answered(outcome: &'static str, started: Instant) {
 pub fn batch_settled(size: usize, started: Instant) {
     histogram!(BATCH_SIZE).record(size as f64);
     histogram!(BATCH_SECONDS).record(started.elapsed().as_secs_f64());
+}
+
+/// One webhook attempt ended with `outcome` after `seconds`.
+pub fn webhook_attempted(outcome: &'static str, seconds: f64) {
+    counter!(WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+    histogram!(WEBHOOK_ATTEMPT_SECONDS).record(seconds);
+}
+
+/// The age of the oldest undelivered event, as last measured.
+pub fn webhook_lag(seconds: f64) {
+    gauge!(WEBHOOK_LAG_SECONDS).set(seconds);
 }
 
 /// Counts a task waiting for a pooled connection for as long as the guard lives.

@@ -4,7 +4,7 @@ use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 
-use app::backend::SharedBackend;
+use app::{backend::SharedBackend, webhook_backend::SharedWebhooks};
 use axum::{Router, http::StatusCode, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -28,6 +28,7 @@ use crate::{
     site_files,
     state::{ApiSpec, AppState, Shared},
     ui_backend::DbBackend,
+    webhooks::{self, Webhooks},
 };
 
 /// A server bound to its listener, ready to run.
@@ -94,6 +95,11 @@ impl Application {
         let keys = ApiKeys::load(pool.clone())
             .await
             .context("cannot read the API keys")?;
+        let webhooks = Webhooks::new(
+            pool.clone(),
+            webhooks::Settings::from_config(&config.webhooks),
+        )?;
+        webhooks.start(&shutdown);
         let (api_routes, api_doc) = api::router();
         let (operation_routes, doc) = api::operations(api_doc);
         if !auth.required() {
@@ -127,6 +133,7 @@ impl Application {
             claim_auth,
             cors,
             limits,
+            webhooks,
             api_spec: ApiSpec::new(&doc)?,
             metrics: config.metrics.then(crate::metrics::recorder).flatten(),
         });
@@ -258,7 +265,11 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         api_spec: state.api_spec.clone(),
         keys: state.keys.clone(),
     });
-    let context = move || provide_context(backend.clone());
+    let hooks: SharedWebhooks = Arc::new(state.webhooks.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(hooks.clone());
+    };
     let options = state.leptos_options.clone();
     // The UI's JS, WASM and CSS (see site_files), never the app's renderer (the fallback below).
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);

@@ -15,6 +15,7 @@ use crate::{
     live::LiveHub,
     rate_limit::RateLimits,
     sale::Sales,
+    webhooks::Webhooks,
 };
 
 /// What every handler and the Leptos integration share, behind one `Arc`: axum clones the state
@@ -58,6 +59,8 @@ pub struct Shared {
     pub limits: RateLimits,
     /// The admin's actions on sales (create, patch, release), audited.
     pub sales: Sales,
+    /// Webhook endpoints and this process's dispatcher.
+    pub webhooks: Webhooks,
     /// The OpenAPI document, served at `/api/openapi.json`.
     pub api_spec: ApiSpec,
     /// The Prometheus recorder; `None` when metrics are off.
@@ -96,6 +99,7 @@ parts!(
     cors: Cors,
     limits: RateLimits,
     sales: Sales,
+    webhooks: Webhooks,
     api_spec: ApiSpec,
     leptos_options: LeptosOptions,
 );

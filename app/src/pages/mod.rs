@@ -11,6 +11,8 @@ mod not_found;
 mod release;
 mod sale;
 mod signin;
+mod webhook_log;
+mod webhooks;
 
 pub use audit::AuditLogPage;
 pub use coupon::CouponPage;
@@ -19,3 +21,5 @@ pub use home::HomePage;
 pub use keys::ApiKeysPage;
 pub use not_found::NotFound;
 pub use signin::SignInPage;
+pub use webhook_log::WebhookLogPage;
+pub use webhooks::WebhooksPage;

@@ -77,6 +77,10 @@ pub enum ApiError {
     TokenMismatch(&'static str),
     #[error("no API key has this id")]
     KeyNotFound,
+    #[error("no webhook endpoint has this id")]
+    WebhookNotFound,
+    #[error("this webhook endpoint has no delivery with this id")]
+    DeliveryNotFound,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -115,6 +119,8 @@ impl ApiError {
             Self::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
             Self::TokenMismatch(_) => (StatusCode::FORBIDDEN, "token_mismatch"),
             Self::KeyNotFound => (StatusCode::NOT_FOUND, "key_not_found"),
+            Self::WebhookNotFound => (StatusCode::NOT_FOUND, "webhook_not_found"),
+            Self::DeliveryNotFound => (StatusCode::NOT_FOUND, "delivery_not_found"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -165,6 +171,19 @@ impl From<crate::credentials::api_keys::KeyError> for ApiError {
             KeyError::NotFound => Self::KeyNotFound,
             KeyError::Database(e) => e.into(),
             KeyError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<crate::webhooks::WebhookError> for ApiError {
+    fn from(error: crate::webhooks::WebhookError) -> Self {
+        use crate::webhooks::WebhookError;
+        match error {
+            WebhookError::NotFound => Self::WebhookNotFound,
+            WebhookError::DeliveryNotFound => Self::DeliveryNotFound,
+            WebhookError::Refused(why) => Self::InvalidRequest(why.to_string()),
+            WebhookError::Database(e) => e.into(),
+            WebhookError::Internal(e) => Self::Internal(e),
         }
     }
 }

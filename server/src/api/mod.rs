@@ -15,6 +15,7 @@ mod keys;
 mod metrics;
 pub mod spec;
 pub mod spec_auth;
+mod webhooks;
 
 pub use error::ApiError;
 
@@ -50,6 +51,11 @@ pub fn router() -> (Router<AppState>, Document) {
         .routes(routes!(audit::list))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(keys::revoke))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::retry))
         .routes(routes!(spec::document))
         .split_for_parts();
     let router = router

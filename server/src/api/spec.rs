@@ -41,6 +41,7 @@ use crate::state::ApiSpec;
         (name = "claims", description = "Shoppers' clients: claim and read coupons (public)"),
         (name = "admin", description = "Create and run sales, claimers, audit log (admin)"),
         (name = "live", description = "Server-sent events of stock (admin)"),
+        (name = "webhooks", description = "Signed event deliveries to the shop's endpoints (admin)"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -7,8 +7,10 @@ pub mod claimers;
 pub mod claims;
 pub mod coupon_list;
 pub mod coupons;
+pub mod deliveries;
 pub mod idempotency;
 pub mod live;
+pub mod webhooks;
 
 use std::time::Duration;
 

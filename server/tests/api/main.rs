@@ -42,3 +42,6 @@ mod site_files;
 mod ssr;
 mod startup_errors;
 mod token_attacks;
+mod webhook_failures;
+mod webhook_targets;
+mod webhooks;

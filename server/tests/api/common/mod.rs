@@ -7,6 +7,7 @@ pub mod admin;
 pub mod attack;
 pub mod creds;
 pub mod raw;
+pub mod receiver;
 pub mod sse;
 pub mod tokens;
 

@@ -9,6 +9,10 @@ use std::{
 use clap::{Parser, ValueEnum};
 use leptos::config::LeptosOptions;
 
+mod webhooks;
+
+pub use webhooks::WebhookConfig;
+
 /// How the claim engine settles claims (see `claims`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineMode {
@@ -171,6 +175,8 @@ pub struct Config {
     /// Marks the session cookie `Secure` (set it when the admin is served over HTTPS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 impl Config {
@@ -195,7 +201,7 @@ impl Config {
 pub const SESSION_COOKIE: &str = "coupons_admin";
 
 /// Leptos.toml, compiled in: the binary needs no file but its site to start.
-const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
+const LEPTOS_TOML: &str = include_str!("../../../Leptos.toml");
 
 /// The Leptos runtime options: Leptos.toml's (with `LEPTOS_*` environment overrides), serving
 /// the site from `site_root`.

@@ -1,0 +1,170 @@
+//! The dispatcher of one process: woken by NOTIFY (with polling as the fallback), it fans the
+//! outbox out into deliveries, leases as many due deliveries as it has free senders, sends each
+//! in its own task, and records outcomes in batches.
+
+use std::{sync::Arc, time::Duration};
+
+use sqlx::PgPool;
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::{Webhooks, send};
+use crate::db::{self, deliveries::Outcome};
+
+/// Outbox rows moved per statement.
+const FAN_OUT_ROWS: i64 = 200;
+/// Most outcomes recorded per statement.
+const RECORD_BATCH: usize = 500;
+/// The pause after a database error before the next round.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// How often the lag gauge is measured and old log rows purged.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+const PURGE_EVERY_ROUNDS: u32 = 720;
+
+/// Runs until `shutdown`.
+pub async fn run(webhooks: Webhooks, shutdown: CancellationToken) {
+    let wake = Arc::new(Notify::new());
+    let (done, outcomes) = mpsc::unbounded_channel();
+    tokio::spawn(listen(
+        webhooks.0.pool.clone(),
+        wake.clone(),
+        shutdown.clone(),
+    ));
+    tokio::spawn(record(webhooks.clone(), outcomes, shutdown.clone()));
+    tokio::spawn(upkeep(webhooks.clone(), shutdown.clone()));
+    let senders = Arc::new(Semaphore::new(webhooks.0.settings.concurrency));
+    loop {
+        let busy = match round(&webhooks, &senders, &done, &wake).await {
+            Ok(busy) => busy,
+            Err(error) => {
+                tracing::warn!(%error, "webhook dispatcher round failed; retrying");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(webhooks.0.settings.poll) => {}
+        }
+    }
+}
+
+/// One round; `true` when there may be more work right away.
+async fn round(
+    webhooks: &Webhooks,
+    senders: &Arc<Semaphore>,
+    done: &mpsc::UnboundedSender<Outcome>,
+    wake: &Arc<Notify>,
+) -> Result<bool, sqlx::Error> {
+    let inner = &webhooks.0;
+    while db::deliveries::fan_out(&inner.pool, FAN_OUT_ROWS).await? == FAN_OUT_ROWS {}
+    let free = senders.available_permits();
+    if free == 0 {
+        // A finishing send wakes the loop.
+        return Ok(false);
+    }
+    let lease = inner.settings.lease().as_secs_f64();
+    let leased = db::deliveries::lease(&inner.pool, free as i64, lease).await?;
+    let full = leased.len() == free;
+    for delivery in leased {
+        let Ok(permit) = senders.clone().try_acquire_owned() else {
+            break;
+        };
+        let (webhooks, done, wake) = (webhooks.clone(), done.clone(), wake.clone());
+        tokio::spawn(async move {
+            let inner = &webhooks.0;
+            let outcome = send::attempt(&inner.client, &inner.settings, &delivery).await;
+            let _ = done.send(outcome);
+            drop(permit);
+            wake.notify_one();
+        });
+    }
+    Ok(full)
+}
+
+/// Records outcomes as they come, many per statement. An outcome that cannot be recorded is
+/// dropped after a few tries: its lease ends and the delivery is sent again (at least once).
+async fn record(
+    webhooks: Webhooks,
+    mut outcomes: mpsc::UnboundedReceiver<Outcome>,
+    shutdown: CancellationToken,
+) {
+    let inner = &webhooks.0;
+    let disable_after = inner.settings.disable_after.as_secs_f64();
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    loop {
+        let got = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            got = outcomes.recv_many(&mut batch, RECORD_BATCH) => got,
+        };
+        if got == 0 {
+            return;
+        }
+        for _ in 0..3 {
+            match db::deliveries::record(&inner.pool, &batch, disable_after).await {
+                Ok(()) => break,
+                Err(error) => {
+                    tracing::warn!(%error, outcomes = batch.len(), "cannot record webhook outcomes");
+                    tokio::time::sleep(ERROR_PAUSE).await;
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Wakes the loop on every NOTIFY of the channel; reconnects when the connection drops.
+async fn listen(pool: PgPool, wake: Arc<Notify>, shutdown: CancellationToken) {
+    loop {
+        let mut listener = match db::listen(&pool, db::webhooks::CHANNEL).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "webhook listener cannot connect; polling meanwhile");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(ERROR_PAUSE) => continue,
+                }
+            }
+        };
+        wake.notify_one();
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                next = listener.try_recv() => next,
+            };
+            match next {
+                Ok(Some(_)) | Ok(None) => wake.notify_one(),
+                Err(error) => {
+                    tracing::warn!(%error, "webhook listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Measures the lag gauge and purges old finished deliveries now and then.
+async fn upkeep(webhooks: Webhooks, shutdown: CancellationToken) {
+    let inner = &webhooks.0;
+    let mut rounds = 0u32;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(UPKEEP_EVERY) => {}
+        }
+        match db::deliveries::oldest_pending_age(&inner.pool).await {
+            Ok(age) => crate::metrics::webhook_lag(age),
+            Err(error) => tracing::debug!(%error, "webhook lag not measured"),
+        }
+        rounds += 1;
+        if rounds.is_multiple_of(PURGE_EVERY_ROUNDS) {
+            let keep = inner.settings.retention.as_secs_f64();
+            if let Err(error) = db::deliveries::purge(&inner.pool, keep).await {
+                tracing::warn!(%error, "cannot purge the webhook delivery log");
+            }
+        }
+    }
+}
