@@ -73,6 +73,10 @@ export default defineConfig({
       CLAIM_TOKEN_SECRET: TOKEN_SECRET,
       CLAIM_TOKEN_AUDIENCE: TOKEN_AUDIENCE,
       CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${shopPort}`,
+      // webhooks.spec.ts delivers to a receiver of its own on 127.0.0.1, retried quickly.
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms",
+      WEBHOOK_POLL_MS: "200",
     }),
     server(`127.0.0.1:${authPort}`, { ADMIN_PASSWORD }),
   ],

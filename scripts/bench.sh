@@ -12,6 +12,9 @@
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
 # BENCH_AUTH (1; 0 skips) adds open / API key / shopper token claims, interleaved, at
 # BENCH_AUTH_CONNECTIONS (64 256): scripts/bench/auth.sh.
+# BENCH_WEBHOOKS (1; 0 skips) adds claims with and without a webhook endpoint, interleaved, at
+# BENCH_WEBHOOK_CONNECTIONS (64), and the dispatcher's deliveries per second and lag:
+# scripts/bench/webhooks.sh.
 # BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree, into
 # target/baseline: never into target/ itself, where cargo would take the baseline's workspace
 # crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, twice, then
@@ -217,6 +220,14 @@ if [ "${BENCH_AUTH:-1}" != 0 ]; then
   auth_runs
 fi
 
+# What a webhook endpoint costs the claims, and the dispatcher's deliveries per second and lag
+# (scripts/bench/webhooks.sh); BENCH_WEBHOOKS=0 skips it.
+source scripts/bench/webhooks.sh
+if [ "${BENCH_WEBHOOKS:-1}" != 0 ]; then
+  log "webhooks: claims without and with an endpoint, interleaved, then the deliveries"
+  webhook_runs
+fi
+
 # Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
 # concurrent readers stay in bounded memory (peak RSS in the table). BENCH_BIG_CLAIMERS=0 skips.
 big=${BENCH_BIG_CLAIMERS:-1000000}
@@ -276,6 +287,7 @@ if [ -n "$baseline$variant" ]; then
 fi
 
 [ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
+[ "${BENCH_WEBHOOKS:-1}" != 0 ] && webhook_ratios
 
 echo
 log "verifying invariants from the database"

@@ -9,7 +9,16 @@ use crate::sale_fns::SaleActionError;
 use crate::webhooks::{Delivery, Webhook, WebhookWithSecret};
 
 #[cfg(feature = "ssr")]
-use crate::{sale_fns::ssr::refused, webhook_backend::admitted};
+use crate::webhook_backend::admitted;
+
+/// A refusal as the page shows it: a refused URL is the form's fault (`400`).
+#[cfg(feature = "ssr")]
+fn refused(refused: crate::backend::Refused) -> SaleActionError {
+    match refused {
+        crate::backend::Refused::Rule(why) => SaleActionError::Invalid(format!("The {why}.")),
+        other => crate::sale_fns::ssr::refused(other),
+    }
+}
 
 /// Every endpoint, newest first.
 #[server(prefix = "/rpc", endpoint = "webhooks")]

@@ -92,3 +92,18 @@ test("an API key made through the API claims; an unknown key is refused", async 
   expect((await unknown.json()).code).toBe("invalid_key");
   expect((await (await request.get(`/api/coupons/${name}`)).json()).claimed_by).toEqual(["keyed"]);
 });
+
+test("the Webhooks page refuses an endpoint on this machine under the default settings", async ({ page, request }) => {
+  const url = "http://127.0.0.1:9/hook";
+  const refused = await request.post("/api/webhooks", { data: { url, events: ["claim.created"] } });
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).error).toContain("loopback");
+  await page.goto("/webhooks");
+  await hydrated(page);
+  await page.getByLabel("URL", { exact: true }).fill("http://localhost:9/hook");
+  await page.getByLabel("claim.created", { exact: true }).check();
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(page.getByRole("alert")).toContainText("is a loopback address");
+  const listed = await (await request.get("/api/webhooks")).json();
+  expect(listed.filter((w: { url: string }) => w.url.includes(":9/hook"))).toEqual([]);
+});

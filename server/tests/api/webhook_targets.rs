@@ -160,7 +160,7 @@ async fn two_processes_never_send_one_event_at_once(pool: PgPool) {
         "an event was sent twice at once"
     );
     // The outcomes are recorded just after the answers.
-    let mut delivered = 0;
+    let mut delivered = 0_i64;
     for _ in 0..100 {
         delivered =
             sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")

@@ -254,3 +254,53 @@ async fn the_old_secret_signs_only_during_the_grace_period(pool: PgPool) {
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     ));
 }
+
+/// The Python verifier of docs/webhooks.md, as printed there, on a real delivery: it accepts
+/// it, and refuses it with another body or secret. (webhooks.spec.ts runs the Node one.)
+#[sqlx::test(migrations = "../migrations")]
+async fn the_documented_python_verifier_agrees(pool: PgPool) {
+    let app = spawn_with(&pool, quick).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let (_, secret) = register(&app, &receiver.url, &["claim.created"]).await;
+    app.create("DOCS", 5).await;
+    assert_eq!(app.claim("reader", "DOCS").await.0, 200);
+    let got = receiver
+        .wait_until(Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/webhooks.md"))
+        .expect("docs/webhooks.md");
+    let code = docs
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a python block in docs/webhooks.md");
+    let harness = format!(
+        "{code}\nimport json, sys\nh = json.loads(sys.argv[2])\n\
+         print(verify(sys.argv[1], h, sys.argv[3].encode()))\n"
+    );
+    let headers: serde_json::Map<String, Value> = got[0]
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap())))
+        .collect();
+    let headers = Value::Object(headers).to_string();
+    let run = |secret: &str, body: &str| {
+        let out = std::process::Command::new("python3")
+            .args(["-c", &harness, secret, &headers, body])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(run(&secret, &got[0].body), "True");
+    assert_eq!(
+        run(&secret, &got[0].body.replace("reader", "forger")),
+        "False"
+    );
+    let other = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    assert_eq!(run(other, &got[0].body), "False");
+}

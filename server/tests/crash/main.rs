@@ -6,12 +6,14 @@
 //! answered `200` has a row, no oversell, no double claim, `remaining == amount - claims`, a
 //! retry of an unanswered or unknown claim tells the truth, the server served `200`s again after
 //! PostgreSQL came back without being restarted, and no answer took longer than the acquire
-//! timeout plus a margin.
+//! timeout plus a margin. A webhook receiver hears of every claim throughout: at the end, the
+//! claims it heard of are exactly the claims in the database (see `webhooks`).
 
 mod cluster;
 mod load;
 mod process;
 mod report;
+mod webhooks;
 
 use std::{
     sync::{Arc, RwLock},
@@ -77,6 +79,7 @@ async fn crash_tier(engine: &str) {
     let log = cluster.file("server.log");
     let mut server = ServerProcess::start(&url, engine, &log).await;
     let base = Arc::new(RwLock::new(server.base.clone()));
+    let receiver = webhooks::subscribe(&server.base).await;
     let mut cycles = Vec::new();
     for (i, fault) in FAULTS.iter().enumerate() {
         let coupons = [format!("BIG-{i}"), format!("SMALL-{i}")];
@@ -125,7 +128,10 @@ async fn crash_tier(engine: &str) {
         println!("{cycle}");
         cycles.push(cycle);
     }
-    let failures: Vec<String> = cycles.iter().flat_map(|c| c.problems.clone()).collect();
+    let db = connect(&url).await;
+    let mut failures: Vec<String> = cycles.iter().flat_map(|c| c.problems.clone()).collect();
+    failures.extend(webhooks::check(&db, &receiver).await);
+    db.close().await;
     if !failures.is_empty() {
         let tail = std::fs::read_to_string(&log).unwrap_or_default();
         let tail: Vec<&str> = tail.lines().rev().take(30).collect();

@@ -40,6 +40,7 @@ impl ServerProcess {
             .env("SITE_ROOT", Self::site_root())
             .env("LOG_LEVEL", "warn")
             .env("RATE_LIMITS", "false") // 24 clients on one address, on purpose
+            .envs(super::webhooks::SERVER_ENV.iter().copied())
             .env_remove("RUST_LOG")
             .env_remove("ADMIN_PASSWORD")
             .env_remove("ADMIN_TOKEN")
