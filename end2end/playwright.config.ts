@@ -32,6 +32,11 @@ const server = (listen: string, extra: Record<string, string>) => ({
     LOG_LEVEL: "warn",
     // The specs fire hundreds of claims from one address on purpose.
     RATE_LIMITS: "false",
+    // webhooks.spec.ts delivers to a receiver of its own on 127.0.0.1, retried quickly. Both
+    // servers share the database, so either may send a delivery: both need these settings.
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms",
+    WEBHOOK_POLL_MS: "200",
     ...extra,
   },
 });
@@ -73,10 +78,6 @@ export default defineConfig({
       CLAIM_TOKEN_SECRET: TOKEN_SECRET,
       CLAIM_TOKEN_AUDIENCE: TOKEN_AUDIENCE,
       CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${shopPort}`,
-      // webhooks.spec.ts delivers to a receiver of its own on 127.0.0.1, retried quickly.
-      WEBHOOK_ALLOW_PRIVATE: "true",
-      WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms",
-      WEBHOOK_POLL_MS: "200",
     }),
     server(`127.0.0.1:${authPort}`, { ADMIN_PASSWORD }),
   ],
