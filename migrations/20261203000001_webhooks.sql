@@ -24,15 +24,21 @@ CREATE TABLE webhook_endpoints (
 
 -- The outbox: one row per statement that changed something a webhook may report, written by the
 -- triggers below in that statement's transaction, so an event exists exactly when its change
--- committed. A claim batch of 500 claims is one row (its `data` holds 500 items), not 500. The
+-- committed. A claim batch of 500 claims is one row (two arrays of 500), not 500 rows. The
 -- dispatcher turns rows into deliveries and deletes them, taking them with SKIP LOCKED: a row
 -- of a transaction still running is invisible to it, so no cursor can skip it.
 CREATE TABLE webhook_outbox (
-    id         BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    type       TEXT        NOT NULL,
-    -- A JSON array: one item per event, each an event's `data`.
-    data       JSONB       NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    id          BIGINT        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    type        TEXT          NOT NULL,
+    -- claim.created: the coupon and the claims' users and times, in claim order (plain arrays:
+    -- the claim path builds no JSON).
+    coupon_name TEXT,
+    user_ids    TEXT[],
+    claimed_ats TIMESTAMPTZ[],
+    -- Every other type: a JSON array, one item per event, each an event's `data`.
+    data        JSONB,
+    created_at  TIMESTAMPTZ   NOT NULL DEFAULT now(),
+    CONSTRAINT webhook_outbox_one_form CHECK ((data IS NULL) <> (user_ids IS NULL))
 );
 
 CREATE TABLE webhook_deliveries (
@@ -81,14 +87,17 @@ BEGIN
 END
 $$;
 
--- Claims inserted by one statement (a batch, or a single claim): one claim.created row.
+-- Claims inserted by one statement (a batch, or a single claim): one claim.created row per
+-- coupon. No NOTIFY here: a notifying commit takes one cluster-wide lock until it has committed, which
+-- would serialise the claim batches of all coupons; dispatchers find these rows by polling
+-- (quickly while their process takes claims).
 CREATE FUNCTION webhook_claims_inserted() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
     IF webhook_wanted('claim.created') THEN
-        PERFORM webhook_emit('claim.created', (
-            SELECT jsonb_agg(jsonb_build_object('coupon_name', coupon_name, 'user_id', user_id,
-                                                'claimed_at', claimed_at) ORDER BY id)
-            FROM new_claims));
+        INSERT INTO webhook_outbox (type, coupon_name, user_ids, claimed_ats)
+        SELECT 'claim.created', coupon_name, array_agg(user_id ORDER BY id),
+               array_agg(claimed_at ORDER BY id)
+        FROM new_claims GROUP BY coupon_name;
     END IF;
     RETURN NULL;
 END

@@ -13,7 +13,9 @@ webhook_runs() {
   rport=$(scripts/free-port.sh)
   target/release/examples/webhook_receiver --listen "127.0.0.1:$rport" >"$work/receiver.log" 2>&1 &
   receiver_pid=$!
-  start_server batched target/release/server "$db" "WEBHOOK_ALLOW_PRIVATE=true"
+  # BENCH_WEBHOOK_SETTINGS adds server settings, e.g. WEBHOOK_RATE_DURING_CLAIMS=0 (no yield to
+  # the claims) or WEBHOOK_DELIVERIES=false (the outbox alone: nothing is sent or waited for).
+  start_server batched target/release/server "$db" "WEBHOOK_ALLOW_PRIVATE=true ${BENCH_WEBHOOK_SETTINGS:-}"
   hook=$(curl -sf -X POST "$url/api/webhooks" -H 'Content-Type: application/json' \
     -d "{\"url\":\"http://127.0.0.1:$rport/hook\",\"events\":[\"claim.created\"]}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -28,6 +30,7 @@ webhook_runs() {
       create "HOOK$round-HOT-$kind-$c" 2000000000
       run "webhook-$kind" hot "HOOK$round-HOT-$kind-$c" "$c" "$seconds" claim.lua
       [ "$kind" = hook ] || continue
+      [[ " ${BENCH_WEBHOOK_SETTINGS:-} " == *" WEBHOOK_DELIVERIES=false "* ]] && continue
       waited=0
       until [ "$(psql -tA "$db" -c "SELECT (SELECT count(*) FROM webhook_outbox)
           + (SELECT count(*) FROM webhook_deliveries WHERE state = 'pending')")" = 0 ]; do

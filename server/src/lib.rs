@@ -1,5 +1,6 @@
 //! The server: JSON API, claim engine, live updates and server-side rendering of the UI.
 
+pub mod activity;
 pub mod api;
 pub mod auth;
 pub mod claims;

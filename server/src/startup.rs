@@ -95,10 +95,9 @@ impl Application {
         let keys = ApiKeys::load(pool.clone())
             .await
             .context("cannot read the API keys")?;
-        let webhooks = Webhooks::new(
-            pool.clone(),
-            webhooks::Settings::from_config(&config.webhooks),
-        )?;
+        let claims = crate::activity::ClaimActivity::default();
+        let settings = webhooks::Settings::from_config(&config.webhooks);
+        let webhooks = Webhooks::new(pool.clone(), settings, claims.clone())?;
         webhooks.start(&shutdown);
         let (api_routes, api_doc) = api::router();
         let (operation_routes, doc) = api::operations(api_doc);
@@ -120,7 +119,8 @@ impl Application {
                 config.claim_batch_max,
                 shutdown.clone(),
             )
-            .with_live(live.clone()),
+            .with_live(live.clone())
+            .with_activity(claims),
             sales: Sales {
                 pool: pool.clone(),
                 live: live.clone(),

@@ -115,6 +115,7 @@ pub struct ClaimEngine {
     pool: PgPool,
     strategy: Strategy,
     live: Option<LiveHub>,
+    activity: crate::activity::ClaimActivity,
 }
 
 impl ClaimEngine {
@@ -131,7 +132,14 @@ impl ClaimEngine {
             pool,
             strategy,
             live: None,
+            activity: Default::default(),
         }
+    }
+
+    /// Marks `activity` on every claim (the webhook dispatcher yields to a running sale).
+    pub fn with_activity(mut self, activity: crate::activity::ClaimActivity) -> Self {
+        self.activity = activity;
+        self
     }
 
     /// Tells `live` about every successful claim (see [`Self::tell_live`]).
@@ -163,6 +171,7 @@ impl ClaimEngine {
         coupon_name: &str,
     ) -> Result<ClaimReceipt, ClaimError> {
         let started = std::time::Instant::now();
+        self.activity.touch();
         let result = match &self.strategy {
             Strategy::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
             Strategy::Batched(batcher) => batcher.claim(user_id, coupon_name).await,

@@ -39,6 +39,11 @@ pub struct WebhookConfig {
     /// Most attempts in flight at once in this process.
     #[arg(long, env = "WEBHOOK_CONCURRENCY", default_value_t = 64)]
     pub webhook_concurrency: usize,
+    /// Most delivery attempts per second in this process while it takes claims (a claim within
+    /// the last 250 ms), so a sale keeps the cores; deliveries catch up at full speed after.
+    /// 0: no limit.
+    #[arg(long, env = "WEBHOOK_RATE_DURING_CLAIMS", default_value_t = 500)]
+    pub webhook_rate_during_claims: u32,
     /// How often the dispatcher looks for work without a NOTIFY, in ms (the fallback).
     #[arg(long, env = "WEBHOOK_POLL_MS", default_value_t = 1_000)]
     pub webhook_poll_ms: u64,

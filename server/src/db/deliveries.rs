@@ -17,10 +17,21 @@ pub async fn fan_out(db: impl PgExecutor<'_>, limit: i64) -> Result<i64, sqlx::E
             DELETE FROM webhook_outbox WHERE id IN (
                 SELECT id FROM webhook_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
             )
-            RETURNING id, type, data, created_at
-        ), events AS (
-            SELECT 'evt_' || t.id || '_' || e.ord AS event_id, t.type, t.created_at, e.item
+            RETURNING id, type, coupon_name, user_ids, claimed_ats, data, created_at
+        ), items AS (
+            SELECT t.id, t.type, t.created_at, e.item, e.ord
             FROM taken t CROSS JOIN LATERAL jsonb_array_elements(t.data) WITH ORDINALITY AS e(item, ord)
+            WHERE t.data IS NOT NULL
+            UNION ALL
+            SELECT t.id, t.type, t.created_at,
+                   jsonb_build_object('coupon_name', t.coupon_name, 'user_id', c.user_id,
+                                      'claimed_at', c.claimed_at),
+                   c.ord
+            FROM taken t
+            CROSS JOIN LATERAL unnest(t.user_ids, t.claimed_ats) WITH ORDINALITY AS c(user_id, claimed_at, ord)
+            WHERE t.user_ids IS NOT NULL
+        ), events AS (
+            SELECT 'evt_' || id || '_' || ord AS event_id, type, created_at, item FROM items
         ), inserted AS (
             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, created_at)
             SELECT w.id, ev.event_id, ev.type,

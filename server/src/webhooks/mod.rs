@@ -3,13 +3,17 @@
 //!
 //! - Events: triggers on `claims` and `coupons` write one outbox row per statement in its own
 //!   transaction (a claim batch is one row), so an event exists exactly when its change
-//!   committed, and NOTIFY the dispatchers at commit.
+//!   committed. Admin changes NOTIFY the dispatchers at commit; claims do not (every notifying
+//!   commit takes one cluster-wide lock until it has committed), and are found by polling, every 50 ms while
+//!   the process takes claims.
 //! - Delivery ([`dispatch`]): each process's dispatcher moves outbox rows into one delivery per
 //!   event and endpoint, leases due deliveries with `SKIP LOCKED` (one sender at a time), posts
 //!   them ([`send`]), and records each outcome with its next attempt ([`retry`]). At least once:
 //!   a delivery is done only when a 2xx is recorded; a sender that dies leaves its lease to
 //!   expire and the delivery is sent again.
 //! - Safety: endpoint URLs must be public ([`target`]), checked on save and at connection time.
+//! - Claims first: while this process takes claims, attempts are limited to
+//!   `WEBHOOK_RATE_DURING_CLAIMS` per second; the backlog drains at full speed after the sale.
 
 mod dispatch;
 mod manage;
@@ -25,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use manage::WebhookError;
 
-use crate::config::WebhookConfig;
+use crate::{activity::ClaimActivity, config::WebhookConfig};
 
 /// How deliveries behave (from [`WebhookConfig`]).
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub struct Settings {
     pub rotation_grace: Duration,
     pub disable_after: Duration,
     pub concurrency: usize,
+    /// Attempts per second while claims run (0: no limit).
+    pub rate_during_claims: u32,
     pub poll: Duration,
     pub retention: Duration,
 }
@@ -51,6 +57,7 @@ impl Settings {
             rotation_grace: Duration::from_secs(c.webhook_rotation_grace_secs),
             disable_after: Duration::from_secs(c.webhook_disable_after_secs),
             concurrency: c.webhook_concurrency.max(1),
+            rate_during_claims: c.webhook_rate_during_claims,
             poll: Duration::from_millis(c.webhook_poll_ms.max(10)),
             retention: Duration::from_secs(c.webhook_log_retention_hours * 3600),
         }
@@ -71,15 +78,18 @@ struct Inner {
     pool: PgPool,
     settings: Settings,
     client: reqwest::Client,
+    /// This process's claims, which deliveries yield to.
+    claims: ClaimActivity,
 }
 
 impl Webhooks {
-    pub fn new(pool: PgPool, settings: Settings) -> anyhow::Result<Self> {
+    pub fn new(pool: PgPool, settings: Settings, claims: ClaimActivity) -> anyhow::Result<Self> {
         let client = send::client(&settings)?;
         Ok(Self(Arc::new(Inner {
             pool,
             settings,
             client,
+            claims,
         })))
     }
 

@@ -63,6 +63,15 @@ async fn three_failures_then_delivered(pool: PgPool) {
         received.iter().all(|r| r.id == received[0].id),
         "one event id on every attempt"
     );
+    let metrics = app.fetch("/metrics").await.text().await.unwrap();
+    for series in [
+        "coupons_webhook_attempts_total{outcome=\"retry\"}",
+        "coupons_webhook_attempts_total{outcome=\"delivered\"}",
+        "coupons_webhook_attempt_duration_seconds_count",
+        "coupons_webhook_oldest_pending_seconds",
+    ] {
+        assert!(metrics.contains(series), "{series} missing from /metrics");
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]
