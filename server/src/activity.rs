@@ -30,10 +30,10 @@ impl Default for ClaimActivity {
 }
 
 impl ClaimActivity {
-    /// A claim arrived now.
-    pub fn touch(&self) {
-        let now = self.0.epoch.elapsed().as_millis() as u64 + 1;
-        self.0.last.store(now, Ordering::Relaxed);
+    /// A claim arrived at `at` (the caller's clock reading: no second one on the claim path).
+    pub fn touch(&self, at: Instant) {
+        let ms = at.saturating_duration_since(self.0.epoch).as_millis() as u64 + 1;
+        self.0.last.store(ms, Ordering::Relaxed);
     }
 
     /// True when a claim arrived within `window`.
@@ -52,7 +52,7 @@ mod tests {
     fn a_claim_is_recent_for_the_window_only() {
         let activity = ClaimActivity::default();
         assert!(!activity.within(Duration::from_secs(1)));
-        activity.touch();
+        activity.touch(Instant::now());
         assert!(activity.within(Duration::from_secs(1)));
         std::thread::sleep(Duration::from_millis(30));
         assert!(!activity.within(Duration::from_millis(5)));

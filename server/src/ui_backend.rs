@@ -48,7 +48,7 @@ fn refused(what: &'static str, error: SaleError) -> Refused {
 
 /// Logs a database failure once, here, and tells the UI whether it was a busy database (`503`,
 /// by the same rule as the JSON API: [`db::is_transient`]) or a broken one (`500`).
-fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Failure {
+pub(crate) fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> Failure {
     move |e| {
         if db::is_transient(&e) {
             tracing::warn!(error = %e, "{what}: database busy, answered 503");

@@ -7,22 +7,17 @@ use app::{
     webhooks::{Delivery, NewWebhook, Webhook, WebhookPatch, WebhookWithSecret},
 };
 
-use crate::{
-    db,
-    webhooks::{WebhookError, Webhooks},
-};
+use crate::webhooks::{WebhookError, Webhooks};
 
-/// A failed webhook operation as the UI shows it.
+/// A failed webhook operation as the UI shows it (database failures by the same rule as the
+/// other pages: `ui_backend::failed`).
 fn refused(what: &'static str) -> impl FnOnce(WebhookError) -> Refused {
     move |error| match error {
         WebhookError::NotFound | WebhookError::DeliveryNotFound => {
             Refused::NotFound(error.to_string())
         }
         WebhookError::Refused(why) => Refused::Rule(why.to_string()),
-        WebhookError::Database(e) if db::is_transient(&e) => {
-            tracing::warn!(error = %e, "{what}: database busy, answered 503");
-            Refused::Failed(Failure::Busy)
-        }
+        WebhookError::Database(e) => Refused::Failed(crate::ui_backend::failed(what)(e)),
         other => {
             tracing::error!(error = %other, "{what} failed");
             Refused::Failed(Failure::Broken)

@@ -171,7 +171,7 @@ impl ClaimEngine {
         coupon_name: &str,
     ) -> Result<ClaimReceipt, ClaimError> {
         let started = std::time::Instant::now();
-        self.activity.touch();
+        self.activity.touch(started);
         let result = match &self.strategy {
             Strategy::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
             Strategy::Batched(batcher) => batcher.claim(user_id, coupon_name).await,
