@@ -16,15 +16,20 @@ use tower_http::{
     trace::{DefaultOnBodyChunk, DefaultOnEos, DefaultOnRequest, DefaultOnResponse, TraceLayer},
 };
 use tracing::Span;
-use tracing_subscriber::{EnvFilter, fmt};
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Installs the global subscriber once; later calls (tests) are no-ops.
+/// Installs the global subscriber once; later calls (tests) are no-ops: the log, filtered, and
+/// the watch on PostgreSQL's warnings about unconfirmed commits ([`crate::db::sync_wait`]),
+/// which sees them whatever the filter.
 pub fn init(default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let _ = fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(fmt::layer().with_target(false).with_filter(filter))
+        .with(crate::db::sync_wait::NoticeWatch::layer())
+        .try_init();
 }
 
 /// The span of one request: method, URI and request id (set by [`set_request_id`] before it).

@@ -101,12 +101,19 @@ pub async fn health() -> Json<Value> {
     security(()),
     responses((status = 200, description = "`{\"status\":\"ready\"}`", body = Object), spec::Busy)
 )]
-/// `GET /health/ready`: readiness. `200` when a database round trip works within the acquire
-/// timeout, else `503 unavailable`, so a load balancer sends no traffic here meanwhile.
+/// `GET /health/ready`: readiness. `200` when a round trip to the primary works within the
+/// acquire timeout, else `503 unavailable` (no database, or only a standby: during a failover),
+/// so a load balancer sends no traffic here meanwhile.
 pub async fn ready(State(pool): State<PgPool>) -> Result<Json<Value>, ApiError> {
-    crate::db::ping(&pool).await.map_err(|error| {
-        tracing::warn!(%error, "readiness: database round trip failed");
-        ApiError::Unavailable
-    })?;
-    Ok(Json(json!({ "status": "ready" })))
+    match crate::db::ping(&pool).await {
+        Ok(true) => Ok(Json(json!({ "status": "ready" }))),
+        Ok(false) => {
+            tracing::warn!("readiness: the database is a standby (no primary reachable)");
+            Err(ApiError::Unavailable)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "readiness: database round trip failed");
+            Err(ApiError::Unavailable)
+        }
+    }
 }

@@ -84,6 +84,17 @@ impl ClaimError {
     }
 }
 
+/// Grants whose commit PostgreSQL kept locally although no synchronous standby confirmed it
+/// ([`crate::db::sync_wait`]): a failover may take them back, so they are answered
+/// `OutcomeUnknown`. Logged here, once per statement.
+fn log_unconfirmed(coupon: &str, grants: usize) {
+    tracing::warn!(
+        coupon,
+        grants,
+        "commit not confirmed by a synchronous standby (wait cancelled): claim_outcome_unknown"
+    );
+}
+
 /// A claim's outcome as a metrics label.
 fn outcome(result: &Result<ClaimReceipt, ClaimError>) -> &'static str {
     match result {

@@ -19,7 +19,14 @@ pub(super) async fn claim(
     coupon_name: &str,
 ) -> Result<ClaimReceipt, ClaimError> {
     for _ in 0..ATTEMPTS {
-        let attempt = match db::claims::claim_one(pool, user_id, coupon_name).await {
+        let (attempt, unconfirmed) =
+            db::sync_wait::watch(db::claims::claim_one(pool, user_id, coupon_name)).await;
+        let attempt = match attempt {
+            // Only a statement that wrote can have waited for a standby.
+            Ok(_) if unconfirmed => {
+                super::log_unconfirmed(coupon_name, 1);
+                return Err(ClaimError::OutcomeUnknown);
+            }
             Ok(attempt) => attempt,
             // A claim by this user committed while this one waited for the row lock.
             Err(e) if db::violates(&e, db::claims::USER_COUPON_KEY) => {

@@ -13,11 +13,30 @@ use super::{
 use crate::db;
 
 /// Each claim's outcome, in the order of `users`, once durable: every commit here is synchronous
-/// (the pool's `synchronous_commit = on`), so it returns only after the WAL flush.
+/// (the pool's `synchronous_commit = on`), so it returns only after the WAL flush (and, with a
+/// synchronous standby, its confirmation: a grant whose wait was abandoned is `OutcomeUnknown`,
+/// see [`db::sync_wait`]).
 ///
 /// When what the database did disagrees with the plan, the batch has committed something else:
 /// its claims are answered `OutcomeUnknown` (a retry reads the truth), never a guess.
 pub(super) async fn settle(
+    conn: &mut PgConnection,
+    coupon: &str,
+    users: &[String],
+) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
+    let (settled, unconfirmed) = db::sync_wait::watch(settle_locally(conn, coupon, users)).await;
+    if !unconfirmed {
+        return settled;
+    }
+    let outcomes = settled?;
+    super::log_unconfirmed(coupon, outcomes.iter().filter(|o| o.is_ok()).count());
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.and(Err(ClaimError::OutcomeUnknown)))
+        .collect())
+}
+
+async fn settle_locally(
     conn: &mut PgConnection,
     coupon: &str,
     users: &[String],

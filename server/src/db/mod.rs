@@ -10,12 +10,13 @@ pub mod coupons;
 pub mod deliveries;
 pub mod idempotency;
 pub mod live;
+pub mod sync_wait;
 pub mod webhooks;
 
 use std::time::Duration;
 
 use sqlx::{
-    PgPool,
+    PgConnection, PgPool,
     postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
 
@@ -50,17 +51,38 @@ impl DatabaseSettings {
         PgPoolOptions::new()
             .max_connections(self.pool_size)
             .acquire_timeout(self.acquire_timeout)
+            .after_connect(|conn, _| Box::pin(refuse_read_only(conn)))
             .connect_with(options)
             .await
     }
 }
 
+/// The server of a new connection takes no writes: a standby, or a primary being demoted, behind
+/// a load balancer that has not yet seen a failover. Answered `503` like any passing refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("the database server is read-only (a standby, not the primary)")]
+pub struct ReadOnlyServer;
+
+/// Refuses every connection whose server is read-only, so that neither the request pool nor a
+/// listener ever keeps one: with PostgreSQL behind HAProxy and Patroni, the primary moves.
+async fn refuse_read_only(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let read_only: String = sqlx::query_scalar("SHOW transaction_read_only")
+        .fetch_one(&mut *conn)
+        .await?;
+    if read_only == "on" {
+        return Err(sqlx::Error::Configuration(Box::new(ReadOnlyServer)));
+    }
+    Ok(())
+}
+
 /// A connection of its own, outside the request pool, listening on `channel`: LISTEN keeps its
 /// connection for ever, so it must not take one of the connections that requests share. Same
-/// server and session settings as `pool`.
+/// server and session settings as `pool`, and never on a read-only server (whose LISTEN would
+/// hear nothing).
 pub async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
     let own = PgPoolOptions::new()
         .max_connections(1)
+        .after_connect(|conn, _| Box::pin(refuse_read_only(conn)))
         .connect_with(pool.connect_options().as_ref().clone())
         .await?;
     let mut listener = PgListener::connect_with(&own).await?;
@@ -82,9 +104,11 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("../migrations").run(&mut *conn).await
 }
 
-/// One round trip to the database (readiness).
-pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(pool).await.map(drop)
+/// One round trip to the database (readiness): true when it is the primary (takes writes).
+pub async fn ping(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT NOT pg_is_in_recovery()")
+        .fetch_one(pool)
+        .await
 }
 
 /// True when the error is a violation of the named constraint (e.g. a duplicate key).
@@ -112,11 +136,15 @@ pub fn may_have_committed(error: &sqlx::Error) -> bool {
 
 /// True when the database is busy: no pooled connection within the acquire timeout, or
 /// PostgreSQL refused for a reason that passes (a timeout, a lock not granted, overload, a
-/// shutdown or restart under way). The one rule for "answer 503, the client retries", used by
-/// the API and the claim engine alike.
+/// shutdown or restart under way, a read-only server during a failover). The one rule for
+/// "answer 503, the client retries", used by the API and the claim engine alike.
 pub fn is_transient(error: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = error else {
-        return matches!(error, sqlx::Error::PoolTimedOut);
+        return match error {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Configuration(e) => e.is::<ReadOnlyServer>(),
+            _ => false,
+        };
     };
     let code = db.code().unwrap_or_default();
     code.starts_with("08") // connection exception
@@ -124,6 +152,7 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
         || matches!(
             &*code,
             "40001" | "40P01" // serialization failure, deadlock
+            | "25006" // read-only transaction: the server was demoted to a standby
             | "55P03" // lock_timeout
             | "57014" // statement_timeout
             | "57P01" | "57P02" | "57P03" // shutdown, crash, not yet accepting connections

@@ -7,12 +7,14 @@
 //! retry of an unanswered or unknown claim tells the truth, the server served `200`s again after
 //! PostgreSQL came back without being restarted, and no answer took longer than the acquire
 //! timeout plus a margin. A webhook receiver hears of every claim throughout: at the end, the
-//! claims it heard of are exactly the claims in the database (see `webhooks`).
+//! claims it heard of are exactly the claims in the database (see `webhooks`). Last, a commit
+//! whose wait for a synchronous standby is abandoned must not be a `200` (see `sync_wait`).
 
 mod cluster;
 mod load;
 mod process;
 mod report;
+mod sync_wait;
 mod webhooks;
 
 use std::{
@@ -23,8 +25,22 @@ use std::{
 use cluster::Cluster;
 use load::Load;
 use process::ServerProcess;
-use report::{Cycle, Fault};
+use report::Cycle;
 use sqlx::{PgPool, postgres::PgPoolOptions};
+
+/// What goes wrong in the middle of the sale.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// `pg_ctl stop -m immediate`, then start (crash recovery).
+    PostgresCrash,
+    /// `pg_ctl stop -m fast`, then start.
+    PostgresFastRestart,
+    /// `kill -9` of the server process, then a new one.
+    ServerKill9,
+}
+
+/// Slack over the acquire timeout for any one answer (scheduling, connect retries).
+const MARGIN: Duration = Duration::from_millis(2000);
 
 /// The faults of one tier run, in order: at least 10 crash cycles across both engine modes.
 const FAULTS: &[Fault] = &[
@@ -116,10 +132,11 @@ async fn crash_tier(engine: &str) {
         let db = connect(&url).await;
         let cycle = Cycle::check(
             engine,
-            *fault,
+            &format!("{fault:?}"),
             &coupons,
             answers,
             (fault_at, recovered_at),
+            process::ACQUIRE_TIMEOUT + MARGIN,
             &server.base,
             &db,
         )
@@ -130,6 +147,7 @@ async fn crash_tier(engine: &str) {
     }
     let db = connect(&url).await;
     let mut failures: Vec<String> = cycles.iter().flat_map(|c| c.problems.clone()).collect();
+    failures.extend(sync_wait::check(engine, &server.base, &db).await);
     failures.extend(webhooks::check(&db, &receiver).await);
     db.close().await;
     if !failures.is_empty() {

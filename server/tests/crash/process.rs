@@ -12,6 +12,10 @@ use super::cluster::free_port;
 /// answer during an outage (plus a margin).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// The server's answer to a request still running after this long: `503 timeout` (a commit that
+/// waits for a synchronous standby that never confirms, see `sync_wait`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(6000);
+
 /// A running server process; killed when dropped.
 pub struct ServerProcess {
     child: Child,
@@ -38,6 +42,10 @@ impl ServerProcess {
                 ACQUIRE_TIMEOUT.as_millis().to_string(),
             )
             .env("SITE_ROOT", Self::site_root())
+            .env(
+                "REQUEST_TIMEOUT_MS",
+                REQUEST_TIMEOUT.as_millis().to_string(),
+            )
             .env("LOG_LEVEL", "warn")
             .env("RATE_LIMITS", "false") // 24 clients on one address, on purpose
             .envs(super::webhooks::SERVER_ENV.iter().copied())
