@@ -1,12 +1,18 @@
 # The two commands of the README are `make run` and `make test`; each installs what it lacks
 # (scripts/setup.sh: `make run` only what building and serving needs, `make test` the test tools
 # too). Every progress line shows the time since the command started.
-.PHONY: run test lint fmt bench bench-profile bench-live lighthouse
+.PHONY: run run-ha test lint fmt bench bench-profile bench-live lighthouse
 export COUPONS_T0 := $(shell date +%s)
 
 run:
 	@scripts/setup.sh run
 	@scripts/run.sh
+
+# The same on a highly available PostgreSQL (scripts/ha.sh: etcd, two PostgreSQL nodes under
+# Patroni with a synchronous standby, HAProxy to the primary); `scripts/ha.sh down` removes it.
+run-ha:
+	@scripts/setup.sh run
+	@url=$$(scripts/ha.sh up) && DATABASE_URL=$$url scripts/run.sh
 
 test:
 	@scripts/setup.sh test

@@ -12,6 +12,8 @@
 # BENCH_THREADS (wrk threads, 2), DB_POOL_SIZE (32), CLAIM_BATCH_MAX (512).
 # BENCH_AUTH (1; 0 skips) adds open / API key / shopper token claims, interleaved, at
 # BENCH_AUTH_CONNECTIONS (64 256): scripts/bench/auth.sh.
+# BENCH_HA (1; 0 skips) adds claims on the HA cluster of scripts/ha.sh (a synchronous standby)
+# against the single node, interleaved, at BENCH_HA_CONNECTIONS (64): scripts/bench/ha.sh.
 # BENCH_WEBHOOKS (1; 0 skips) adds claims with and without a webhook endpoint, interleaved, at
 # BENCH_WEBHOOK_CONNECTIONS (64), and the dispatcher's deliveries per second and lag:
 # scripts/bench/webhooks.sh.
@@ -41,8 +43,10 @@ log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*" >&2; }
 work=$(mktemp -d /tmp/coupons-bench.XXXXXX)
 chmod 755 "$work" # the postgres user must reach $work/pg
 server_pid=""
+ha_down=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$ha_down" ] && eval "$ha_down" 2>/dev/null
   scripts/pg.sh stop "$work/pg"
   rm -rf "$work"
   git worktree prune
@@ -107,7 +111,7 @@ create() { # name amount
 server_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"; }
 pg_ticks() {
   local postmaster children
-  postmaster=$(head -1 "$work/pg/data/postmaster.pid")
+  postmaster=$(head -1 "${pg_data:-$work/pg/data}/postmaster.pid")
   children=$(cat /proc/"$postmaster"/task/*/children)
   {
     awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$postmaster/stat"
@@ -228,6 +232,14 @@ if [ "${BENCH_WEBHOOKS:-1}" != 0 ]; then
   webhook_runs
 fi
 
+# What a synchronous standby costs the claims (scripts/bench/ha.sh); BENCH_HA=0 skips it.
+source scripts/bench/ha.sh
+ha_db=""
+if [ "${BENCH_HA:-1}" != 0 ]; then
+  log "HA: claims on one node and with a synchronous standby, interleaved"
+  ha_runs
+fi
+
 # Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
 # concurrent readers stay in bounded memory (peak RSS in the table). BENCH_BIG_CLAIMERS=0 skips.
 big=${BENCH_BIG_CLAIMERS:-1000000}
@@ -288,6 +300,7 @@ fi
 
 [ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
 [ "${BENCH_WEBHOOKS:-1}" != 0 ] && webhook_ratios
+[ "${BENCH_HA:-1}" != 0 ] && ha_ratios
 
 echo
 log "verifying invariants from the database"
@@ -297,6 +310,7 @@ while IFS=$'\t' read -r coupon oks; do
   coupon_db=$db
   [[ $coupon == BASE[0-9]-* ]] && coupon_db=$db_baseline
   [[ $coupon == VAR[0-9]-* ]] && coupon_db=$db_variant
+  [[ $coupon == HA[0-9]*-HOT-sync-* ]] && coupon_db=$ha_db
   row=$(psql -tA -F' ' "$coupon_db" -v c="$coupon" <<'SQL'
 SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
 FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name

@@ -11,22 +11,32 @@
 #                               and the old primary streams to it again
 #   scripts/ha.sh kill-primary  SIGKILL the primary's Patroni and PostgreSQL; returns at once
 #   scripts/ha.sh kill-replica  the same for the standby
+#   scripts/ha.sh kill-primary-postgres  SIGKILL only the primary's PostgreSQL (Patroni lives on
+#                               and restarts it, or its standby takes over)
 #   scripts/ha.sh start-node N  start node N's Patroni again (status does it for every dead node)
+#   scripts/ha.sh heal          start every dead node and wait until the primary has its
+#                               standby again (for Patroni: promotable, listed in /sync)
 #   scripts/ha.sh url           the DATABASE_URL through HAProxy
+#   scripts/ha.sh install       install etcd, HAProxy, PostgreSQL 15 and Patroni (.venv-ha/)
 #   scripts/ha.sh down          stop everything and delete the cluster
 #
 # HA_DIR (default /tmp/coupons-ha) holds it all; HA_PORT (default 56400) is HAProxy's port, and
 # the others follow: etcd +1/+2, node N's PostgreSQL +10N+1 and REST API +10N+2.
+# HA_REPLICATION=strict (default) | lenient (synchronous_mode_strict off: with the standby gone,
+# commits go unreplicated) | async (no synchronous replication): the two broken settings exist so
+# that the HA test tier can show it catches them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/log.sh
-log() { log_as ha "$@"; }
+log() { log_as ha "$@" >&2; } # stdout: only what a command answers (up: the URL)
 
 PATRONI_VERSION=4.1.5
 PG_BIN=/usr/lib/postgresql/15/bin
 HA_DIR=$(realpath -m "${HA_DIR:-/tmp/coupons-ha}")
 HA_PORT=${HA_PORT:-56400}
 VENV=$PWD/.venv-ha
+# Chosen at `up` and remembered for the later commands.
+HA_REPLICATION=${HA_REPLICATION:-$(cat "$HA_DIR/replication" 2>/dev/null || echo strict)}
 ETCD_PORT=$((HA_PORT + 1))
 NODES=(1 2)
 pg_port() { echo $((HA_PORT + 10 * $1 + 1)); }
@@ -81,8 +91,16 @@ role() {
   *) echo down ;;
   esac
 }
-is_sync_standby() {
-  curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$(rest_port "$1")/synchronous"
+# Node $1 streams as the standby: for Patroni, in etcd, the synchronous one (promotable), unless
+# replication is asynchronous. (A node's own REST API answers from a view up to loop_wait old.)
+standby_ready() {
+  local wanted="Sync Standby"
+  [ "$HA_REPLICATION" = async ] && wanted=Replica
+  "$VENV/bin/patronictl" -c "$HA_DIR/node1/patroni.yml" list -f json 2>/dev/null |
+    /usr/bin/python3 -c 'import json, sys
+name, role = sys.argv[1], sys.argv[2]
+ok = any(m["Member"] == name and m["Role"] == role and m["State"] == "streaming" for m in json.load(sys.stdin))
+sys.exit(0 if ok else 1)' "node$1" "$wanted"
 }
 node_with_role() {
   local n
@@ -92,46 +110,27 @@ node_with_role() {
   return 1
 }
 
+# Node $1's configuration: the shared cluster settings of ops/ha/patroni.yml (as docker-compose's
+# `ha` profile uses them), with the broken settings of HA_REPLICATION if asked, and this node's
+# loopback addresses, data directory and trust authentication.
 write_patroni_config() {
-  local n=$1 dir=$HA_DIR/node$1
+  local n=$1 dir=$HA_DIR/node$1 shared
+  case "$HA_REPLICATION" in
+  strict) shared=$(cat ops/ha/patroni.yml) ;;
+  lenient) shared=$(sed 's/synchronous_mode_strict: true/synchronous_mode_strict: false/' ops/ha/patroni.yml) ;;
+  async) shared=$(sed 's/synchronous_mode\(_strict\)\{0,1\}: true/synchronous_mode\1: false/' ops/ha/patroni.yml) ;;
+  *) log "HA_REPLICATION must be strict, lenient or async" && exit 2 ;;
+  esac
   cat >"$dir/patroni.yml" <<EOF
-scope: coupons
+$shared
 name: node$n
 log:
-  level: WARNING
+  level: INFO
 restapi:
   listen: 127.0.0.1:$(rest_port "$n")
   connect_address: 127.0.0.1:$(rest_port "$n")
 etcd3:
   hosts: 127.0.0.1:$ETCD_PORT
-bootstrap:
-  dcs:
-    # The leader key lives ttl seconds without renewal: a lost primary is replaced after it
-    # expires (Patroni's minimum is 20). Every loop_wait seconds each node looks again.
-    ttl: 20
-    loop_wait: 2
-    retry_timeout: 5
-    maximum_lag_on_failover: 1048576
-    # Zero loss: a commit returns only once the synchronous standby has it, and with strict
-    # mode even when no standby is left (commits wait rather than go unreplicated).
-    synchronous_mode: true
-    synchronous_mode_strict: true
-    postgresql:
-      use_pg_rewind: true
-      use_slots: true
-      parameters:
-        synchronous_commit: "on"
-        fsync: "on"
-        wal_level: replica
-        hot_standby: "on"
-        wal_log_hints: "on"
-        max_wal_senders: 5
-        max_replication_slots: 5
-        max_connections: 400
-        wal_keep_size: 256MB
-  initdb:
-    - encoding: UTF8
-    - locale: C.UTF-8
 postgresql:
   listen: 127.0.0.1:$(pg_port "$n")
   connect_address: 127.0.0.1:$(pg_port "$n")
@@ -185,6 +184,7 @@ up() {
     return
   fi
   mkdir -p "$HA_DIR/etcd"
+  echo "$HA_REPLICATION" >"$HA_DIR/replication"
   log "etcd on 127.0.0.1:$ETCD_PORT"
   setsid etcd --name ha --data-dir "$HA_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -199,16 +199,24 @@ up() {
   wait_for '[ "$(role 1)" = primary ]' 60
   log "node2: Patroni clones the standby on 127.0.0.1:$(pg_port 2)"
   start_node 2
-  wait_for 'is_sync_standby 2' 90
+  wait_for 'standby_ready 2' 90
   write_haproxy_config
   log "HAProxy on 127.0.0.1:$HA_PORT (to the node whose Patroni says primary)"
   haproxy -f "$HA_DIR/haproxy.cfg" -p "$HA_DIR/haproxy.pid" -D
-  wait_for "$PG_BIN/psql -qAt '$(HA_DATABASE=postgres url)' -c 'SELECT 1'" 30
+  # HAProxy counts every server up until its checks fail: wait until it routes to the primary only.
+  wait_for only_primary_behind_haproxy 30
   if ! $PG_BIN/psql -qAt "$(HA_DATABASE=postgres url)" -c "SELECT 1 FROM pg_database WHERE datname = 'coupons'" | grep -q 1; then
     $PG_BIN/psql -q "$(HA_DATABASE=postgres url)" -c "CREATE DATABASE coupons"
   fi
-  log "up: primary node1, synchronous standby node2"
+  log "up: primary node1, standby node2 (replication: $HA_REPLICATION)"
   url
+}
+
+only_primary_behind_haproxy() {
+  local i
+  for i in 1 2 3 4 5 6; do
+    [ "$($PG_BIN/psql -qAt "$(HA_DATABASE=postgres url)" -c 'SELECT NOT pg_is_in_recovery()')" = t ] || return 1
+  done
 }
 
 write_haproxy_config() {
@@ -236,7 +244,7 @@ $servers
 EOF
 }
 
-status() {
+restart_dead_nodes() {
   local n
   for n in "${NODES[@]}"; do
     if [ -f "$HA_DIR/node$n/patroni.yml" ] && ! patroni_alive "$n"; then
@@ -244,7 +252,24 @@ status() {
       start_node "$n"
     fi
   done
+}
+
+status() {
+  restart_dead_nodes
   "$VENV/bin/patronictl" -c "$HA_DIR/node1/patroni.yml" list
+}
+
+# A primary, its standby ready, and a commit that needs the standby's confirmation returns.
+whole() {
+  local p
+  p=$(node_with_role primary) && standby_ready $((3 - p)) &&
+    timeout 3 "$PG_BIN/psql" -qAt "$(HA_DATABASE=postgres url)" \
+      -c "SELECT pg_logical_emit_message(true, 'ha', 'healed')" >/dev/null
+}
+
+heal() {
+  restart_dead_nodes
+  wait_for whole 120 || { status && exit 1; }
 }
 
 failover() {
@@ -255,8 +280,17 @@ failover() {
   "$VENV/bin/patronictl" -c "$HA_DIR/node1/patroni.yml" switchover coupons \
     --leader "node$leader" --candidate "node$candidate" --force >/dev/null
   wait_for '[ "$(role '"$candidate"')" = primary ]' 60
-  wait_for "is_sync_standby $leader" 90
+  wait_for "standby_ready $leader" 90
   log "node$candidate is the primary, node$leader its synchronous standby"
+}
+
+# SIGKILL the primary's postmaster and backends only.
+kill_primary_postgres() {
+  local n pm
+  n=$(node_with_role primary) || { log "no primary" && exit 1; }
+  pm=$(head -1 "$HA_DIR/node$n/data/postmaster.pid")
+  kill -9 "$pm" $(pgrep -P "$pm" || true) 2>/dev/null || true
+  log "node$n: PostgreSQL killed with SIGKILL (its Patroni lives on)"
 }
 
 kill_role() {
@@ -286,8 +320,11 @@ status) status ;;
 failover) failover ;;
 kill-primary) kill_role primary ;;
 kill-replica) kill_role replica ;;
+kill-primary-postgres) kill_primary_postgres ;;
 start-node) start_node "${2:?node number}" ;;
+heal) heal ;;
 url) url ;;
+install) install ;;
 *)
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
   exit 2

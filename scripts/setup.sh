@@ -6,8 +6,9 @@
 #                           cargo-leptos, wasm-bindgen-cli (Cargo.lock's version), tailwind and
 #                           binaryen (npm, at the root)
 #   scripts/setup.sh lint   the wasm32 target (clippy of the browser build)
-#   scripts/setup.sh test   run's tools, then Chromium, sqlx-cli, Playwright (end2end/) and
-#                           schemathesis (.venv/)
+#   scripts/setup.sh test   run's tools, then Chromium, sqlx-cli, Playwright (end2end/),
+#                           schemathesis (.venv/) and the HA tier's etcd, HAProxy and Patroni
+#                           (scripts/ha.sh install: apt, .venv-ha/)
 #   scripts/setup.sh bench  run's tools, then wrk and perf
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +101,7 @@ test_tools() {
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
+  scripts/ha.sh install
 }
 
 bench_tools() {

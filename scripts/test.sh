@@ -3,7 +3,8 @@
 #   1. unit tests of app (shared types and validation rules)
 #   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
 #      -- the attack and engine tests once per claim engine mode
-#   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes)
+#   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes),
+#      then the HA tier: Patroni, etcd and HAProxy, with failovers under load (both modes)
 #   4. the release check: `make run` itself on its own cluster, then Chromium (Playwright) and
 #      Lighthouse against it, as a newcomer would meet it
 #   5. the API contract: schemathesis against that release binary started from another directory
@@ -34,11 +35,11 @@ log "cargo test -p app --features ssr"
 cargo test -p app --features ssr
 
 log "cargo test -p server (claim engine: batched, the default)"
-# The integration tests are one binary (tests/api/), plus tests/metrics.rs and the crash tier
-# (tests/crash/, below), which need a process of their own. One test at a time: many tests fire
+# The integration tests are one binary (tests/api/), plus tests/metrics.rs and the crash and HA
+# tiers (tests/crash/, tests/ha/, below), which need processes of their own. One test at a time: many tests fire
 # thousands of concurrent claims or measure timeouts, and 2 cores shared by two such tests would
 # make their clocks lie.
-CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_
+CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_ --skip ha_tier_
 
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
@@ -52,6 +53,11 @@ log "crash tier: durable PostgreSQL crashed, restarted and the server killed und
 # Its own cluster (fsync and synchronous_commit on, wal_writer_delay=10s) and server processes;
 # the figures of each crash cycle are printed.
 cargo test -p server --test crash -- --test-threads=1 --nocapture
+
+log "HA tier: the server on etcd + two Patroni-managed PostgreSQL nodes (strict synchronous) + HAProxy, both engines"
+# scripts/ha.sh on ports of its own; switchover, the primary's PostgreSQL killed, the primary
+# node lost, the standby lost then the primary, commit waits cancelled: each counted afterwards.
+cargo test -p server --test ha -- --nocapture
 
 log "the release check: make run, then Chromium and Lighthouse against it (scripts/check-run.sh)"
 scripts/check-run.sh

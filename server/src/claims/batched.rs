@@ -163,12 +163,12 @@ impl Batcher {
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
         let started = Instant::now();
         let waiting = crate::metrics::PoolWait::start();
-        let acquired = self.pool.acquire().await;
+        let acquired = super::connection(&self.pool).await;
         drop(waiting);
         let mut conn = match acquired {
             Ok(conn) => conn,
-            Err(error) => {
-                answer_all(batch, ClaimError::classify(error));
+            Err(unavailable) => {
+                answer_all(batch, unavailable);
                 return true;
             }
         };

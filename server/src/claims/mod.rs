@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use app::api_types::ClaimReceipt;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, pool::PoolConnection};
 use tokio_util::sync::CancellationToken;
 
 use crate::{config::EngineMode, live::LiveHub};
@@ -82,6 +82,16 @@ impl ClaimError {
             Self::Database(error)
         }
     }
+}
+
+/// A pooled connection for claims, or `Unavailable`: a claim that never reached the database
+/// committed nothing, whatever the error (none in time, or a connection that could not be made:
+/// during a failover the load balancer accepts and drops it).
+async fn connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, ClaimError> {
+    pool.acquire().await.map_err(|error| {
+        tracing::warn!(%error, "no database connection for a claim: answered 503");
+        ClaimError::Unavailable
+    })
 }
 
 /// Grants whose commit PostgreSQL kept locally although no synchronous standby confirmed it

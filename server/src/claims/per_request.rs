@@ -18,9 +18,10 @@ pub(super) async fn claim(
     user_id: &str,
     coupon_name: &str,
 ) -> Result<ClaimReceipt, ClaimError> {
+    let mut conn = super::connection(pool).await?;
     for _ in 0..ATTEMPTS {
         let (attempt, unconfirmed) =
-            db::sync_wait::watch(db::claims::claim_one(pool, user_id, coupon_name)).await;
+            db::sync_wait::watch(db::claims::claim_one(&mut *conn, user_id, coupon_name)).await;
         let attempt = match attempt {
             // Only a statement that wrote can have waited for a standby.
             Ok(_) if unconfirmed => {
@@ -44,7 +45,7 @@ pub(super) async fn claim(
             );
         }
         // Nothing taken: read why in a fresh snapshot, and decide as a batch would.
-        let Some(why) = db::claims::why_not(pool, user_id, coupon_name).await? else {
+        let Some(why) = db::claims::why_not(&mut *conn, user_id, coupon_name).await? else {
             return Err(ClaimError::NotFound);
         };
         if let Some(refusal) = Refusal::from_db(why.refusal.as_deref(), why.starts_at) {

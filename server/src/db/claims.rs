@@ -1,7 +1,7 @@
 //! Claim rows: the statements of the claim engine.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor};
 
 /// What the one-statement claim did: both set when the claim row was inserted.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub const USER_COUPON_KEY: &str = "claims_coupon_user_key";
 /// oversell.
 #[tracing::instrument(skip(db))]
 pub async fn claim_one(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     user_id: &str,
     coupon_name: &str,
 ) -> Result<ClaimAttempt, sqlx::Error> {

@@ -9,6 +9,7 @@ use std::{
 };
 
 use serde_json::{Value, json};
+use sqlx::{PgPool, postgres::PgPoolOptions};
 use tokio::task::JoinHandle;
 
 /// One claim and what the server answered.
@@ -82,9 +83,13 @@ impl Load {
                         let user = format!("{tag}-{w}-{n}");
                         let url = base.read().unwrap().clone();
                         let answer = claim(&http, &url, &user, coupon).await;
-                        if answer.status.is_none() {
+                        match answer.status {
                             // Nobody answers: do not spin on a refused port.
-                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            None => tokio::time::sleep(Duration::from_millis(20)).await,
+                            // Busy or away: back off as a client should (a failover refuses
+                            // thousands a second otherwise, each one to retry afterwards).
+                            Some(503) => tokio::time::sleep(Duration::from_millis(200)).await,
+                            Some(_) => {}
                         }
                         answers.lock().unwrap().push(answer);
                         n += 1;
@@ -107,4 +112,26 @@ impl Load {
         }
         std::mem::take(&mut *self.answers.lock().unwrap())
     }
+}
+
+/// A small pool on the database of the tier, patient enough for a cluster coming back.
+pub async fn connect(url: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await
+        .expect("connect to the tier's database")
+}
+
+/// Creates a coupon through the API (an open admin: the tiers' servers set no password).
+pub async fn create_coupon(base: &str, name: &str, amount: i32) {
+    let status = reqwest::Client::new()
+        .post(format!("{base}/api/coupons"))
+        .json(&json!({"name": name, "amount": amount}))
+        .send()
+        .await
+        .expect("create coupon")
+        .status();
+    assert_eq!(status, 201, "create {name}");
 }

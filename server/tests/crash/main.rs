@@ -26,7 +26,6 @@ use cluster::Cluster;
 use load::Load;
 use process::ServerProcess;
 use report::Cycle;
-use sqlx::{PgPool, postgres::PgPoolOptions};
 
 /// What goes wrong in the middle of the sale.
 #[derive(Debug, Clone, Copy)]
@@ -55,26 +54,6 @@ const CLIENTS: usize = 24;
 /// Stock of the coupon that sells out during a cycle (the other never does).
 const SMALL_STOCK: i32 = 150;
 
-async fn connect(url: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect(url)
-        .await
-        .expect("connect to the durable cluster")
-}
-
-async fn create_coupon(base: &str, name: &str, amount: i32) {
-    let status = reqwest::Client::new()
-        .post(format!("{base}/api/coupons"))
-        .json(&serde_json::json!({"name": name, "amount": amount}))
-        .send()
-        .await
-        .expect("create coupon")
-        .status();
-    assert_eq!(status, 201, "create {name}");
-}
-
 async fn status_of(base: &str, path: &str) -> u16 {
     reqwest::get(format!("{base}{path}"))
         .await
@@ -85,7 +64,7 @@ async fn status_of(base: &str, path: &str) -> u16 {
 /// Runs every fault of [`FAULTS`] against one server in `engine` mode and checks each cycle.
 async fn crash_tier(engine: &str) {
     let cluster = Cluster::start();
-    let admin = connect(&cluster.url("postgres")).await;
+    let admin = load::connect(&cluster.url("postgres")).await;
     sqlx::query("CREATE DATABASE coupons")
         .execute(&admin)
         .await
@@ -99,8 +78,8 @@ async fn crash_tier(engine: &str) {
     let mut cycles = Vec::new();
     for (i, fault) in FAULTS.iter().enumerate() {
         let coupons = [format!("BIG-{i}"), format!("SMALL-{i}")];
-        create_coupon(&server.base, &coupons[0], 1_000_000).await;
-        create_coupon(&server.base, &coupons[1], SMALL_STOCK).await;
+        load::create_coupon(&server.base, &coupons[0], 1_000_000).await;
+        load::create_coupon(&server.base, &coupons[1], SMALL_STOCK).await;
         let load = Load::start(base.clone(), &coupons, CLIENTS, &format!("c{i}"));
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let fault_at = Instant::now();
@@ -129,7 +108,7 @@ async fn crash_tier(engine: &str) {
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let answers = load.stop().await;
         assert_eq!(status_of(&server.base, "/health/ready").await, 200);
-        let db = connect(&url).await;
+        let db = load::connect(&url).await;
         let cycle = Cycle::check(
             engine,
             &format!("{fault:?}"),
@@ -145,7 +124,7 @@ async fn crash_tier(engine: &str) {
         println!("{cycle}");
         cycles.push(cycle);
     }
-    let db = connect(&url).await;
+    let db = load::connect(&url).await;
     let mut failures: Vec<String> = cycles.iter().flat_map(|c| c.problems.clone()).collect();
     failures.extend(sync_wait::check(engine, &server.base, &db).await);
     failures.extend(webhooks::check(&db, &receiver).await);

@@ -63,7 +63,7 @@ fn expect_503(what: &str, answer: &load::Answer, code: &str, problems: &mut Vec<
 /// Runs both abandoned waits against the server at `base`; returns the problems.
 pub async fn check(engine: &str, base: &str, db: &PgPool) -> Vec<String> {
     let coupon = format!("SYNC-{engine}");
-    super::create_coupon(base, &coupon, 10).await;
+    load::create_coupon(base, &coupon, 10).await;
     let http = reqwest::Client::new();
     let mut problems = Vec::new();
     wait_for_a_standby(db, true).await;

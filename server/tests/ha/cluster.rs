@@ -1,0 +1,141 @@
+//! The highly available cluster of `scripts/ha.sh` (etcd, two Patroni-managed PostgreSQL nodes,
+//! HAProxy) on ports of its own, driven from a test; `down` when dropped.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use sqlx::{Connection, PgConnection};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// HAProxy's port such that every port ha.sh derives from it (up to +22) is free.
+fn free_block() -> u16 {
+    for _ in 0..100 {
+        let base = 20_000 + (free_port() % 20_000) / 100 * 100;
+        if (base..=base + 22).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free block of ports for the HA cluster");
+}
+
+pub struct HaCluster {
+    dir: PathBuf,
+    port: u16,
+    replication: String,
+}
+
+impl HaCluster {
+    /// `scripts/ha.sh up` with `HA_REPLICATION=replication` (strict, or a broken setting).
+    pub fn up(replication: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("coupons-ha-{}", std::process::id()));
+        let cluster = Self {
+            dir,
+            port: free_block(),
+            replication: replication.to_owned(),
+        };
+        cluster.run(&["up"]);
+        cluster
+    }
+
+    /// Runs `scripts/ha.sh args...`; returns its output.
+    pub fn run(&self, args: &[&str]) -> String {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ha.sh");
+        let out = Command::new("bash")
+            .arg(script)
+            .args(args)
+            .env("HA_DIR", &self.dir)
+            .env("HA_PORT", self.port.to_string())
+            .env("HA_REPLICATION", &self.replication)
+            .output()
+            .expect("run scripts/ha.sh");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "ha.sh {args:?} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// `postgres://` URL of database `db` through HAProxy.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// A file in the cluster's directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// True when a primary answers through HAProxy within a second.
+    pub async fn primary_answers(&self) -> bool {
+        let probe = async {
+            let mut conn = PgConnection::connect(&self.url("postgres")).await.ok()?;
+            let primary: bool = sqlx::query_scalar("SELECT NOT pg_is_in_recovery()")
+                .fetch_one(&mut conn)
+                .await
+                .ok()?;
+            let _ = conn.close().await;
+            Some(primary)
+        };
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), probe).await,
+            Ok(Some(true))
+        )
+    }
+
+    /// Waits (at most `limit`) until a primary answers; returns when it did.
+    pub async fn wait_primary(&self, limit: Duration) -> Instant {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if self.primary_answers().await {
+                return Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no primary within {limit:?}:\n{}", self.logs());
+    }
+
+    /// The newest lines of each node's Patroni log.
+    pub fn logs(&self) -> String {
+        (1..=2)
+            .map(|n| {
+                let log = std::fs::read_to_string(self.dir.join(format!("node{n}/patroni.log")))
+                    .unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(25).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                format!("node{n}'s Patroni log (newest last):\n{}", tail.join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Restarts any dead node and waits until the primary has its standby again, promotable
+    /// (`ha.sh heal`).
+    pub fn heal(&self) {
+        self.run(&["heal"]);
+    }
+}
+
+impl Drop for HaCluster {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ha.sh");
+        let _ = Command::new("bash")
+            .arg(script)
+            .arg("down")
+            .env("HA_DIR", &self.dir)
+            .env("HA_PORT", self.port.to_string())
+            .output();
+    }
+}
