@@ -9,6 +9,7 @@
 #      Lighthouse against it, as a newcomer would meet it
 #   5. the API contract: schemathesis against that release binary started from another directory
 #   6. Playwright in real Chromium against the release server
+#   7. make bench-live's load generator, small, against that release server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -79,4 +80,8 @@ e2e_shop_port=$(scripts/free-port.sh)
 while [ "$e2e_shop_port" = "$e2e_port" ] || [ "$e2e_shop_port" = "$e2e_auth_port" ]; do e2e_shop_port=$(scripts/free-port.sh); done
 (cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port E2E_SHOP_PORT=$e2e_shop_port \
   E2E_SERVER_BIN=target/release/server npx playwright test)
+
+log "make bench-live's load generator, small, on the release server with default rate limits"
+LIVE_SERVER_BIN=target/release/server LIVE_LOAD_PROFILE=dev RATE_LIMITS=true \
+  SUBSCRIBERS=200 CLAIMS=300 RATE=300 scripts/bench-live.sh
 log "all tests passed"

@@ -1,8 +1,10 @@
 //! Load generator for `make bench-live`: many SSE subscribers on one coupon while claims run;
 //! prints the server's memory and the claim-to-event latency.
 //!
-//! Latency of one event = when a subscriber received the event with id N (N claims) minus when
-//! the response to the claim that made the count N arrived. Both clocks are this process's.
+//! Latency of one event = when a subscriber received the state with `claimed` N minus when the
+//! response to the claim that made the count N arrived. Both clocks are this process's. Event ids
+//! are the coupon's version (one per batch, not per claim): the count comes from the event's data.
+//! Exits non-zero when a subscriber did not see the final count, so a test can run it small.
 
 use std::{
     collections::HashMap,
@@ -47,7 +49,19 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Follows one stream until the event with id `last`; returns (id, received at) of each event.
+/// The claim count of one SSE block: the `claimed` of a `snapshot` or `stock` event's data.
+fn claimed_of(block: &str) -> Option<u64> {
+    let mut lines = block.lines();
+    let event = lines.clone().find_map(|l| l.strip_prefix("event: "))?;
+    if event != "snapshot" && event != "stock" {
+        return None;
+    }
+    let data = lines.find_map(|l| l.strip_prefix("data: "))?;
+    serde_json::from_str::<Value>(data).ok()?["claimed"].as_u64()
+}
+
+/// Follows one stream until the state with `last` claims; returns (claimed, received at) of each
+/// state it got.
 async fn subscribe(url: String, last: u64, ready: Arc<AtomicUsize>) -> Vec<(u64, Instant)> {
     let client = reqwest::Client::new();
     let Ok(mut resp) = client.get(&url).send().await else {
@@ -59,10 +73,9 @@ async fn subscribe(url: String, last: u64, ready: Arc<AtomicUsize>) -> Vec<(u64,
         buf.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            let id = block
-                .lines()
-                .find_map(|l| l.strip_prefix("id: ")?.parse::<u64>().ok());
-            let Some(id) = id else { continue };
+            let Some(id) = claimed_of(&block) else {
+                continue;
+            };
             if first {
                 first = false;
                 ready.fetch_add(1, Ordering::Relaxed);
@@ -213,6 +226,13 @@ async fn main() -> anyhow::Result<()> {
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or_default()
+    );
+    anyhow::ensure!(
+        connected == args.subscribers && finished == connected && ok == args.claims,
+        "the streams and the claims disagree: {finished} of {connected} subscribers (of {}) saw \
+         the final count of {ok} claims (of {})",
+        args.subscribers,
+        args.claims
     );
     Ok(())
 }
