@@ -14,7 +14,9 @@
 //! oversell, no double claim, `remaining == amount - claims`, every unsettled claim retried and
 //! the retry truthful; and here: no `200` while no standby could confirm, the sale stood still
 //! no longer than a bound per scenario, `/health/ready` said `503` while no primary answered.
-//! A webhook receiver hears of every claim throughout (`webhooks`).
+//! A webhook receiver hears of every claim throughout (`webhooks`), and after each scenario the
+//! server's three `LISTEN` connections (live stock, API key revocations, webhook events) are
+//! back on the primary (`listeners_on_primary`).
 //!
 //! `HA_REPLICATION=lenient` (strict mode off) or `async` runs the same tier on a broken setting:
 //! it must fail.
@@ -84,6 +86,7 @@ async fn ha_tier(cluster: &HaCluster, engine: &str) -> Vec<String> {
             &db,
         )
         .await;
+        problems.extend(listeners_on_primary(&db, &database).await);
         db.close().await;
         println!("{outcome}");
         problems.extend(outcome.problems);
@@ -100,6 +103,33 @@ async fn ha_tier(cluster: &HaCluster, engine: &str) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// The channels the server LISTENs on, each on a connection of its own.
+const CHANNELS: [&str; 3] = ["coupon_live", "coupons_api_keys", "coupon_webhooks"];
+
+/// Waits (up to 15 s) until the primary `db` reaches has a `LISTEN` session of the server on each
+/// of [`CHANNELS`] in `database`; the problem otherwise. A listener still on the old primary, or
+/// one that gave up, would leave the live dashboard, revocations or webhooks deaf.
+async fn listeners_on_primary(db: &sqlx::PgPool, database: &str) -> Option<String> {
+    let mut seen = Vec::new();
+    for _ in 0..75 {
+        seen = sqlx::query_scalar::<_, String>(
+            "SELECT query FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN %'",
+        )
+        .bind(database)
+        .fetch_all(db)
+        .await
+        .unwrap_or_default();
+        if CHANNELS.iter().all(|c| seen.iter().any(|q| q.contains(c))) {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Some(format!(
+        "after 15 s the primary has these LISTEN sessions of the server, not one on each of \
+         {CHANNELS:?}: {seen:?}"
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
