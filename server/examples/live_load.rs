@@ -73,15 +73,15 @@ async fn subscribe(url: String, last: u64, ready: Arc<AtomicUsize>) -> Vec<(u64,
         buf.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            let Some(id) = claimed_of(&block) else {
+            let Some(claimed) = claimed_of(&block) else {
                 continue;
             };
             if first {
                 first = false;
                 ready.fetch_add(1, Ordering::Relaxed);
             }
-            seen.push((id, now));
-            if id >= last {
+            seen.push((claimed, now));
+            if claimed >= last {
                 return seen;
             }
         }
@@ -191,11 +191,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(Ok(seen)) => seen,
             _ => continue,
         };
-        finished += usize::from(seen.last().is_some_and(|(id, _)| *id >= args.claims as u64));
+        finished += usize::from(
+            seen.last()
+                .is_some_and(|(claimed, _)| *claimed >= args.claims as u64),
+        );
         // The first event is the snapshot from before the claims: not a claim-to-event latency.
-        for (id, at) in seen.into_iter().skip(1) {
+        for (claimed, at) in seen.into_iter().skip(1) {
             events += 1;
-            if let Some(done) = committed.get(&id) {
+            if let Some(done) = committed.get(&claimed) {
                 latencies.push(at.saturating_duration_since(*done));
             }
         }

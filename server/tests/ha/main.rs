@@ -106,7 +106,11 @@ async fn ha_tier(cluster: &HaCluster, engine: &str) -> Vec<String> {
 }
 
 /// The channels the server LISTENs on, each on a connection of its own.
-const CHANNELS: [&str; 3] = ["coupon_live", "coupons_api_keys", "coupon_webhooks"];
+const CHANNELS: [&str; 3] = [
+    server::db::live::CHANNEL,
+    server::db::api_keys::CHANNEL,
+    server::db::webhooks::CHANNEL,
+];
 
 /// Waits (up to 15 s) until the primary `db` reaches has a `LISTEN` session of the server on each
 /// of [`CHANNELS`] in `database`; the problem otherwise. A listener still on the old primary, or
