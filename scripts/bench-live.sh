@@ -3,6 +3,7 @@
 # release server process while claims run; prints the server's memory (VmRSS) and the
 # claim-to-event latency p50/p99. Starts its own PostgreSQL (deleted afterwards).
 #   SUBSCRIBERS=5000 CLAIMS=3000 RATE=300 scripts/bench-live.sh
+# STREAM=stock follows the shoppers' public stock stream instead of the admin dashboard's.
 # The load generator exits non-zero when a subscriber missed the final count. make test runs it
 # small on the release server that make run built, with the default rate limits:
 #   LIVE_SERVER_BIN=target/release/server LIVE_LOAD_PROFILE=dev RATE_LIMITS=true ...
@@ -53,7 +54,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-log "${SUBSCRIBERS:-5000} subscribers, ${CLAIMS:-3000} claims at ${RATE:-300}/s"
+log "${SUBSCRIBERS:-5000} subscribers of the ${STREAM:-admin} stream, ${CLAIMS:-3000} claims at ${RATE:-300}/s"
 timeout 120 "$load_bin" --base "http://127.0.0.1:$port" \
   --server-pid "$server_pid" --subscribers "${SUBSCRIBERS:-5000}" \
-  --claims "${CLAIMS:-3000}" --rate "${RATE:-300}"
+  --claims "${CLAIMS:-3000}" --rate "${RATE:-300}" --stream "${STREAM:-admin}"

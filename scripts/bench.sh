@@ -14,6 +14,9 @@
 # BENCH_AUTH_CONNECTIONS (64 256): scripts/bench/auth.sh.
 # BENCH_HA (1; 0 skips) adds claims on the HA cluster of scripts/ha.sh (a synchronous standby)
 # against the single node, interleaved, at BENCH_HA_CONNECTIONS (64): scripts/bench/ha.sh.
+# BENCH_READS (1; 0 skips) adds the read storm: GET /stock alone, claims alone and both at once,
+# interleaved, at BENCH_READ_CONNECTIONS (64), and the full GET of 1,000 claimers with and without
+# the kept answers: scripts/bench/reads.sh.
 # BENCH_WEBHOOKS (1; 0 skips) adds claims with and without a webhook endpoint, interleaved, at
 # BENCH_WEBHOOK_CONNECTIONS (64), and the dispatcher's deliveries per second and lag:
 # scripts/bench/webhooks.sh.
@@ -216,6 +219,13 @@ for mode in $modes; do
   fi
 done
 
+# The read storm (scripts/bench/reads.sh); BENCH_READS=0 skips it.
+source scripts/bench/reads.sh
+if [ "${BENCH_READS:-1}" != 0 ]; then
+  log "read storm: stock reads, claims, both at once, interleaved; the full GET kept and not"
+  read_runs
+fi
+
 # What a key or a token costs a claim against an open one (scripts/bench/auth.sh); BENCH_AUTH=0
 # skips it.
 source scripts/bench/auth.sh
@@ -298,6 +308,7 @@ if [ -n "$baseline$variant" ]; then
                    k[1], k[2], oo, ob, oo / ob, co, cb, co / cb } }' "$work/hot.tsv" | sort
 fi
 
+[ "${BENCH_READS:-1}" != 0 ] && read_ratios
 [ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
 [ "${BENCH_WEBHOOKS:-1}" != 0 ] && webhook_ratios
 [ "${BENCH_HA:-1}" != 0 ] && ha_ratios

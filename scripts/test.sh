@@ -9,7 +9,7 @@
 #      Lighthouse against it, as a newcomer would meet it
 #   5. the API contract: schemathesis against that release binary started from another directory
 #   6. Playwright in real Chromium against the release server
-#   7. make bench-live's load generator, small, against that release server
+#   7. make bench-live's load generator, small, against that release server (admin and stock streams)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -83,5 +83,8 @@ while [ "$e2e_shop_port" = "$e2e_port" ] || [ "$e2e_shop_port" = "$e2e_auth_port
 
 log "make bench-live's load generator, small, on the release server with default rate limits"
 LIVE_SERVER_BIN=target/release/server LIVE_LOAD_PROFILE=dev RATE_LIMITS=true \
+  SUBSCRIBERS=200 CLAIMS=300 RATE=300 scripts/bench-live.sh
+log "the same on the shoppers' public stock stream"
+LIVE_SERVER_BIN=target/release/server LIVE_LOAD_PROFILE=dev RATE_LIMITS=true STREAM=stock \
   SUBSCRIBERS=200 CLAIMS=300 RATE=300 scripts/bench-live.sh
 log "all tests passed"

@@ -114,6 +114,26 @@ impl CouponSummary {
     }
 }
 
+/// The public stock of a coupon (`GET /api/coupons/{name}/stock` and each event of
+/// `/stock/events`): served from memory, never with claimer ids.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CouponStock {
+    pub name: String,
+    pub amount: i32,
+    pub remaining_amount: i32,
+    /// Live claims: `amount - remaining_amount`.
+    pub claimed: i64,
+    /// Where the sale stands at `now`.
+    pub status: crate::sale::SaleStatus,
+    /// The coupon's change counter: a higher version is a newer state (the `ETag`).
+    pub version: i64,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Server time of the answer (a page's countdown runs on it).
+    pub now: DateTime<Utc>,
+}
+
 /// A successful claim (`200` of `POST /api/coupons/claim`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -10,6 +10,7 @@ use crate::validation::MAX_AMOUNT;
 /// window, a sale outside its window is scheduled or ended whatever its stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SaleStatus {
     Paused,
     Scheduled,

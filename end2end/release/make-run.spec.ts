@@ -107,3 +107,39 @@ test("the Webhooks page refuses an endpoint on this machine under the default se
   const listed = await (await request.get("/api/webhooks")).json();
   expect(listed.filter((w: { url: string }) => w.url.includes(":9/hook"))).toEqual([]);
 });
+
+// The shoppers' stock read on the defaults: from memory, revalidated with its ETag, and the
+// public stream hears a claim; neither names a claimer.
+test("the stock read and stream serve shoppers on the defaults", async ({ request, baseURL }) => {
+  const name = `RELEASE_STOCK_${Date.now()}`;
+  expect((await request.post("/api/coupons", { data: { name, amount: 4 } })).status()).toBe(201);
+  const first = await request.get(`/api/coupons/${name}/stock`);
+  expect(first.status()).toBe(200);
+  expect(first.headers()["cache-control"]).toBe("public, max-age=1");
+  expect(await first.json()).toMatchObject({ name, amount: 4, remaining_amount: 4, claimed: 0, status: "live" });
+  const etag = first.headers()["etag"];
+  expect((await request.get(`/api/coupons/${name}/stock`, { headers: { "if-none-match": etag } })).status()).toBe(304);
+
+  const events: string[] = [];
+  const controller = new AbortController();
+  const stream = await fetch(`${baseURL}/api/coupons/${name}/stock/events`, { signal: controller.signal });
+  expect(stream.status).toBe(200);
+  const reader = stream.body!.getReader();
+  const read = (async () => {
+    let text = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      text += new TextDecoder().decode(value);
+      events.push(...text.split("\n\n").slice(0, -1));
+      text = text.split("\n\n").pop()!;
+    }
+  })().catch(() => {});
+  expect((await request.post("/api/coupons/claim", { data: { user_id: "stock-watcher", coupon_name: name } })).status()).toBe(200);
+  await expect.poll(() => events.some((e) => e.includes('"remaining_amount":3')), { timeout: 5000 }).toBe(true);
+  await expect.poll(async () => (await (await request.get(`/api/coupons/${name}/stock`)).json()).claimed).toBe(1);
+  controller.abort();
+  await read;
+  expect(events.join("\n")).not.toContain("stock-watcher");
+  expect(events[0]).toContain("event: stock");
+});

@@ -19,7 +19,17 @@ function shopperToken(sub: string): string {
 const shopPage = (api: string, coupon: string, token: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>
 <button id="claim">Claim</button><output id="result">idle</output>
+<p>Stock: <output id="stock">waiting</output></p>
 <script>
+// The "N left" badge follows the public stock stream (no claimer ids, from the server's memory).
+const stock = new EventSource(${JSON.stringify(api)} + "/api/coupons/" + encodeURIComponent(${JSON.stringify(coupon)}) + "/stock/events");
+stock.addEventListener("stock", (event) => {
+  const state = JSON.parse(event.data);
+  document.getElementById("stock").textContent = state.remaining_amount + " left, " + state.status;
+});
+stock.onerror = () => {
+  if (stock.readyState === EventSource.CLOSED) document.getElementById("stock").textContent = "stream blocked";
+};
 document.getElementById("claim").onclick = async () => {
   const out = document.getElementById("result");
   try {
@@ -54,13 +64,17 @@ test("a page on the shop's origin claims with a shopper token; another origin is
   expect((await request.post("/api/coupons", { data: { name: coupon, amount: 5 } })).status()).toBe(201);
 
   await page.goto(`http://127.0.0.1:${shopPort}/?user=web-alice`);
+  await expect(page.locator("#stock")).toHaveText("5 left, live");
   await page.getByRole("button", { name: "Claim" }).click();
   await expect(page.locator("#result")).toHaveText(/^200 .*"user_id":"web-alice"/);
+  // The badge hears the claim over the stream, with no reload.
+  await expect(page.locator("#stock")).toHaveText("4 left, live");
 
   // Another origin (localhost is not 127.0.0.1 to a browser): the browser refuses the answer.
   await page.goto(`http://localhost:${shopPort}/?user=web-mallory`);
   await page.getByRole("button", { name: "Claim" }).click();
   await expect(page.locator("#result")).toHaveText(/^blocked: /);
+  await expect(page.locator("#stock")).toHaveText("stream blocked");
 
   const read = await (await request.get(`/api/coupons/${coupon}`)).json();
   expect(read.claimed_by).toEqual(["web-alice"]);

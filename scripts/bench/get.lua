@@ -1,5 +1,7 @@
--- wrk script: GET one coupon (BENCH_COUPON, already percent-encoded) over and over.
+-- wrk script: GET one coupon (BENCH_COUPON, already percent-encoded) over and over, or the path
+-- BENCH_PATH below it (e.g. /stock).
 local coupon = os.getenv("BENCH_COUPON")
+local suffix = os.getenv("BENCH_PATH") or ""
 local threads = {}
 
 function setup(thread)
@@ -11,7 +13,7 @@ function init(args)
 end
 
 function request()
-  return wrk.format("GET", "/api/coupons/" .. coupon)
+  return wrk.format("GET", "/api/coupons/" .. coupon .. suffix)
 end
 
 function response(status, headers, body)

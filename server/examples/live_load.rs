@@ -1,5 +1,7 @@
 //! Load generator for `make bench-live`: many SSE subscribers on one coupon while claims run;
-//! prints the server's memory and the claim-to-event latency.
+//! prints the server's memory and the claim-to-event latency. `--stream admin` follows the admin
+//! dashboard's stream (`/api/coupons/{name}/events`), `--stream stock` the shoppers' public one
+//! (`/api/coupons/{name}/stock/events`).
 //!
 //! Latency of one event = when a subscriber received the state with `claimed` N minus when the
 //! response to the claim that made the count N arrived. Both clocks are this process's. Event ids
@@ -35,6 +37,17 @@ struct Args {
     /// Claims per second.
     #[arg(long, default_value_t = 300)]
     rate: u64,
+    /// Which stream the subscribers follow.
+    #[arg(long, value_enum, default_value_t = Stream::Admin)]
+    stream: Stream,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Stream {
+    /// `/api/coupons/{name}/events`: snapshot, stock, claims, sold_out.
+    Admin,
+    /// `/api/coupons/{name}/stock/events`: stock only, no claimer ids.
+    Stock,
 }
 
 /// Resident memory of `pid` in KiB, from /proc/<pid>/status.
@@ -49,7 +62,8 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// The claim count of one SSE block: the `claimed` of a `snapshot` or `stock` event's data.
+/// The claim count of one SSE block: the `claimed` of a `snapshot` or `stock` event's data (the
+/// public stream's first event is a `stock` event too).
 fn claimed_of(block: &str) -> Option<u64> {
     let mut lines = block.lines();
     let event = lines.clone().find_map(|l| l.strip_prefix("event: "))?;
@@ -111,7 +125,11 @@ async fn main() -> anyhow::Result<()> {
     let base_rss = rss_kib(args.server_pid);
 
     // Subscribers connect a few hundred at a time: each connect reads the state from the pool.
-    let url = format!("{}/api/coupons/{coupon}/events", args.base);
+    let path = match args.stream {
+        Stream::Admin => "events",
+        Stream::Stock => "stock/events",
+    };
+    let url = format!("{}/api/coupons/{coupon}/{path}", args.base);
     let ready = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(Semaphore::new(200));
     let started = Instant::now();

@@ -1,6 +1,7 @@
 //! Browser calls from the shop's own pages (`CORS_ALLOWED_ORIGINS`): tower-http's CORS layer,
-//! applied to the calls that [`crate::policy`] opens to other origins (the claim and the
-//! public coupon read) and to nothing else, so an admin route never answers a preflight.
+//! applied to the calls that [`crate::policy`] opens to other origins (the claim, the public
+//! coupon read and the stock read and stream) and to nothing else, so an admin route never
+//! answers a preflight.
 //! It sits outside the admin guard, so the guard's own refusals (a `401 invalid_token`, a `429`)
 //! reach the shop's page readable, not as an opaque network error.
 
@@ -45,9 +46,11 @@ impl Cors {
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 HeaderName::from_static("idempotency-key"),
+                header::IF_NONE_MATCH,
             ])
             .expose_headers([
                 header::RETRY_AFTER,
+                header::ETAG,
                 HeaderName::from_static("idempotent-replayed"),
             ])
             .max_age(std::time::Duration::from_secs(600));

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod claims;
 pub mod config;
 pub mod cors;
+pub mod coupon_cache;
 pub mod credentials;
 pub mod db;
 pub mod layers;

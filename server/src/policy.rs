@@ -27,6 +27,16 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
     PublicRoute {
         method: "GET",
+        pattern: "/api/coupons/{name}/stock",
+        why: "shoppers' pages read the stock (from memory, no claimer ids)",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/api/coupons/{name}/stock/events",
+        why: "shoppers' pages follow the stock (server-sent events, no claimer ids)",
+    },
+    PublicRoute {
+        method: "GET",
         pattern: "/api/openapi.json",
         why: "the API's contract, for clients and their tools",
     },
@@ -63,10 +73,18 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
 ];
 
 /// True for the calls a shop's page may make from another origin (`CORS_ALLOWED_ORIGINS`): the
-/// claim and the public coupon read, nothing else (not even another method on their paths).
+/// claim and the public coupon and stock reads, nothing else (not even another method on their
+/// paths).
 pub fn is_cross_origin_call(method: &Method, path: &str) -> bool {
     let reads = matches!(*method, Method::GET | Method::HEAD);
-    is_claim(method, path) || (reads && pattern_matches("/api/coupons/{name}", path))
+    let public_read = [
+        "/api/coupons/{name}",
+        "/api/coupons/{name}/stock",
+        "/api/coupons/{name}/stock/events",
+    ]
+    .iter()
+    .any(|pattern| pattern_matches(pattern, path));
+    is_claim(method, path) || (reads && public_read)
 }
 
 /// True for the claim itself, whose credentials the claim's own rules judge (`CLAIM_AUTH`).
@@ -171,6 +189,12 @@ mod tests {
         ));
         assert!(!is_cross_origin_call(&Method::POST, "/api/coupons"));
         assert!(!is_cross_origin_call(&Method::GET, "/api/coupons/X/claims"));
+        assert!(is_cross_origin_call(&Method::GET, "/api/coupons/X/stock"));
+        assert!(is_cross_origin_call(
+            &Method::GET,
+            "/api/coupons/X/stock/events"
+        ));
+        assert!(!is_cross_origin_call(&Method::GET, "/api/coupons/X/events"));
         assert!(!is_cross_origin_call(&Method::GET, "/api/keys"));
         assert_eq!(scopes_accepted(&Method::GET, "/api/audit"), [Scope::Read]);
         assert_eq!(scopes_accepted(&Method::GET, "/metrics"), [Scope::Read]);

@@ -19,9 +19,10 @@ use crate::{
     claims::ClaimEngine,
     config::{self, ClaimAuthMode, Config, leptos_options},
     cors::Cors,
+    coupon_cache::CouponReads,
     credentials::{api_keys::ApiKeys, claim_auth::ClaimAuth},
     db,
-    live::{self, LiveSettings},
+    live::{self, LiveSettings, stock::StockReads},
     rate_limit::{RateLimitSettings, RateLimits},
     sale::Sales,
     serve::{ConnectionLimits, serve},
@@ -111,6 +112,7 @@ impl Application {
                 "CLAIM_AUTH has open: claims are unauthenticated, anyone may claim in any user's name (set CLAIM_AUTH=key or token)"
             );
         }
+        let stock = StockReads::start(live.clone(), pool.clone(), &shutdown);
         let state = AppState::new(Shared {
             leptos_options: options,
             engine: ClaimEngine::new(
@@ -127,6 +129,8 @@ impl Application {
             },
             pool,
             shutdown: shutdown.clone(),
+            stock,
+            coupon_reads: CouponReads::new(config.public_claimers, config.public_read_cache_mb),
             live,
             auth,
             keys,

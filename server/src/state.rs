@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     claims::ClaimEngine,
     cors::Cors,
+    coupon_cache::CouponReads,
     credentials::{AdminAuth, api_keys::ApiKeys, claim_auth::ClaimAuth},
-    live::LiveHub,
+    live::{LiveHub, stock::StockReads},
     rate_limit::RateLimits,
     sale::Sales,
     webhooks::Webhooks,
@@ -47,6 +48,10 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// The newest stock of watched coupons, for the SSE streams.
     pub live: LiveHub,
+    /// The public stock reads, served from the hub.
+    pub stock: StockReads,
+    /// `PUBLIC_CLAIMERS` and the kept answers of the public coupon read.
+    pub coupon_reads: CouponReads,
     /// Admin secrets and the session signing key.
     pub auth: AdminAuth,
     /// API keys (cached; see `credentials::api_keys`).
@@ -93,6 +98,8 @@ parts!(
     engine: ClaimEngine,
     shutdown: CancellationToken,
     live: LiveHub,
+    stock: StockReads,
+    coupon_reads: CouponReads,
     auth: AdminAuth,
     keys: ApiKeys,
     claim_auth: ClaimAuth,

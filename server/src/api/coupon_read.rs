@@ -5,7 +5,9 @@
 //! `claimed_by` follows page by page (keyset on the claim id, up to that newest claim, one short
 //! statement per page, no connection held between pages), so the list still matches the stock of
 //! the snapshot, and one request holds at most a few pages in memory however slow its reader.
-//! The JSON is the contract's shape either way.
+//! The JSON is the contract's shape either way. A big coupon that has not changed since it was
+//! last read is answered from memory (`coupon_cache`); `PUBLIC_CLAIMERS=false` leaves the list out
+//! for callers without admin rights.
 
 use app::api_types::CouponSummary;
 use axum::{
@@ -24,6 +26,7 @@ use super::{
     ApiError,
     chunks::{Chunk, end_broken},
 };
+use crate::coupon_cache::CouponReads;
 use crate::db::{self, coupons::CouponFirstPage};
 
 /// Claimers per statement, and the most answered without streaming.
@@ -31,9 +34,35 @@ const PAGE: i64 = 5_000;
 /// Pages encoded ahead of a slow reader.
 const CHUNKS_IN_FLIGHT: usize = 2;
 
-/// The coupon named `name` with its claimers in claim order.
-pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
+/// The coupon named `name` with its claimers in claim order, or without the list when
+/// `with_claimers` is false.
+pub async fn read(
+    pool: &PgPool,
+    reads: &CouponReads,
+    name: &str,
+    with_claimers: bool,
+) -> Result<Response, ApiError> {
     app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    if !with_claimers {
+        let coupon = db::coupons::find(pool, name)
+            .await?
+            .ok_or(ApiError::CouponNotFound)?;
+        let mut body = serde_json::to_value(coupon.with_claimers(Vec::new())).unwrap_or_default();
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("claimed_by");
+        }
+        return Ok(Json(body).into_response());
+    }
+    if reads.holds(name) {
+        let version = db::coupons::version(pool, name).await?;
+        let Some(version) = version else {
+            reads.forget(name);
+            return Err(ApiError::CouponNotFound);
+        };
+        if let Some(body) = reads.get(name, version) {
+            return Ok(json_bytes(body));
+        }
+    }
     let first = db::coupons::find_first_page(pool, name, PAGE)
         .await?
         .ok_or(ApiError::CouponNotFound)?;
@@ -41,8 +70,11 @@ pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
         .last_claim_id
         .filter(|last| Some(*last) != first.page_last_id)
     else {
-        let claimed_by = first.claimed_by.clone();
-        return Ok(Json(summary(&first).with_claimers(claimed_by)).into_response());
+        let claimers = first.claimed_by.len();
+        let coupon = summary(&first).with_claimers(first.claimed_by);
+        let body = Bytes::from(serde_json::to_vec(&coupon).unwrap_or_default());
+        reads.put(name, first.version, claimers, &body);
+        return Ok(json_bytes(body));
     };
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     tokio::spawn(stream_rest(pool.clone(), first, upto, tx));
@@ -54,6 +86,18 @@ pub async fn read(pool: &PgPool, name: &str) -> Result<Response, ApiError> {
         Body::from_stream(ReceiverStream::new(rx)),
     )
         .into_response())
+}
+
+/// A JSON answer of bytes made before.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The coupon's fields of the first statement.

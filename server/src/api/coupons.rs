@@ -5,7 +5,7 @@ use app::{
     sale::{CouponPatch, Release},
 };
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -20,7 +20,10 @@ use super::{
     idempotency,
     spec::{AdminOnly, BadInput, Busy, ClaimOf, CouponName, CouponNotFound, JsonBody},
 };
-use crate::{claims::ClaimEngine, rate_limit::RateLimits, sale::Sales};
+use crate::coupon_cache::CouponReads;
+use crate::{
+    claims::ClaimEngine, credentials::caller::Caller, rate_limit::RateLimits, sale::Sales,
+};
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.
 #[utoipa::path(
@@ -244,15 +247,23 @@ async fn claim_now(
     security(()),
     params(CouponName),
     responses(
-        (status = 200, description = "The coupon", body = Coupon),
+        (status = 200, description = "The coupon; without `claimed_by` for callers without admin rights when the server runs with `PUBLIC_CLAIMERS=false`", body = Coupon),
         CouponNotFound, BadInput, Busy
     )
 )]
 pub async fn get(
     State(pool): State<PgPool>,
+    State(reads): State<CouponReads>,
+    caller: Option<Extension<Caller>>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    super::coupon_read::read(&pool, &name).await
+    let with_claimers = sees_claimers(&reads, caller.as_deref());
+    super::coupon_read::read(&pool, &reads, &name, with_claimers).await
+}
+
+/// True when `caller` gets the claimers' ids (`PUBLIC_CLAIMERS`).
+fn sees_claimers(reads: &CouponReads, caller: Option<&Caller>) -> bool {
+    reads.public_claimers || caller.is_some_and(Caller::reads_admin_data)
 }
 
 /// `GET /api/coupons/claim`: a coupon may be named "claim" too.
@@ -268,6 +279,11 @@ pub async fn get(
         CouponNotFound, Busy
     )
 )]
-pub async fn get_named_claim(State(pool): State<PgPool>) -> Result<Response, ApiError> {
-    super::coupon_read::read(&pool, "claim").await
+pub async fn get_named_claim(
+    State(pool): State<PgPool>,
+    State(reads): State<CouponReads>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Response, ApiError> {
+    let with_claimers = sees_claimers(&reads, caller.as_deref());
+    super::coupon_read::read(&pool, &reads, "claim", with_claimers).await
 }

@@ -15,6 +15,7 @@ mod keys;
 mod metrics;
 pub mod spec;
 pub mod spec_auth;
+mod stock;
 mod webhooks;
 
 pub use error::ApiError;
@@ -41,6 +42,8 @@ pub fn router() -> (Router<AppState>, Document) {
         // may still PATCH it).
         .routes(claim)
         .routes(routes!(coupons::get, coupons::patch))
+        .routes(routes!(stock::read))
+        .routes(routes!(stock::events))
         .routes(routes!(events::coupon))
         .routes(routes!(events::all))
         // Admin routes (see policy): the claimers of a coupon as JSON pages and as CSV.

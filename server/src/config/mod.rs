@@ -123,6 +123,14 @@ pub struct Config {
     /// Live dashboard: seconds between SSE keep-alive comments.
     #[arg(long, env = "LIVE_KEEPALIVE_SECS", default_value_t = 15)]
     pub live_keepalive_secs: u64,
+    /// `GET /api/coupons/{name}` lists the claimers' user ids to anyone (the original contract);
+    /// `false` lists them only to the admin and `read` keys (recommended in production).
+    #[arg(long, env = "PUBLIC_CLAIMERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_claimers: bool,
+    /// MiB of memory for answers of `GET /api/coupons/{name}` kept while the coupon is unchanged
+    /// (coupons with 100 claimers or more); 0 reads every answer from the database.
+    #[arg(long, env = "PUBLIC_READ_CACHE_MB", default_value_t = 64)]
+    pub public_read_cache_mb: usize,
     /// Live dashboard: most SSE streams open at once in this process (more get 503).
     #[arg(long, env = "LIVE_MAX_SUBSCRIBERS", default_value_t = 10_000)]
     pub live_max_subscribers: usize,

@@ -19,6 +19,15 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// True for the admin and for a key that may read admin data (`read` or `admin` scope).
+    pub fn reads_admin_data(&self) -> bool {
+        match self {
+            Self::Admin(_) => true,
+            Self::Key(key) => app::api_keys::Scope::Read.granted_by(&key.scopes),
+            Self::Anonymous | Self::Shopper(_) => false,
+        }
+    }
+
     /// The audit log's name for this caller, when it is an admin or a key.
     pub fn actor(&self) -> Option<String> {
         match self {

@@ -50,6 +50,14 @@ pub async fn find(
     .await
 }
 
+/// The change counter of the coupon named `name` (one index probe), `None` when none.
+#[tracing::instrument(skip(db))]
+pub async fn version(db: impl PgExecutor<'_>, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT version FROM coupons WHERE name = $1", name)
+        .fetch_optional(db)
+        .await
+}
+
 /// The coupon named `name`, locked for the rest of the transaction `tx` (see [`patch`]).
 #[tracing::instrument(skip(tx))]
 pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<Option<CouponSummary>, sqlx::Error> {
@@ -122,6 +130,8 @@ pub struct CouponFirstPage {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The row's change counter in this snapshot.
+    pub version: i64,
     /// The first claimers in claim order, at most the `limit` asked for.
     pub claimed_by: Vec<String>,
     /// Claim id of the last of `claimed_by` (the keyset cursor), `None` when empty.
@@ -143,13 +153,14 @@ pub async fn find_first_page(
     sqlx::query_as!(
         CouponFirstPage,
         r#"WITH coupon AS (
-               SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
+               SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
+                      version
                FROM coupons WHERE name = $1
            ), page AS (
                SELECT id, user_id FROM claims WHERE coupon_name = $1 ORDER BY id LIMIT $2
            )
            SELECT c.name, c.amount, c.remaining_amount, c.paused, c.starts_at, c.ends_at,
-                  c.created_at,
+                  c.created_at, c.version,
                   ARRAY(SELECT user_id FROM page ORDER BY id) AS "claimed_by!",
                   (SELECT max(id) FROM page) AS page_last_id,
                   (SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1)

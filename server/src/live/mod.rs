@@ -8,6 +8,7 @@ pub mod hub;
 mod listener;
 mod publisher;
 pub mod sse;
+pub mod stock;
 
 use std::time::Duration;
 

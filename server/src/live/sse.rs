@@ -20,7 +20,7 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::hub::Board;
+use super::{hub::Board, stock};
 
 /// The stream item: an event, or a serialisation error that ends the stream.
 pub type Item = Result<Event, axum::Error>;
@@ -119,6 +119,36 @@ impl Followed for Board {
     }
 }
 
+/// The public stock stream's view of a coupon: its [`stock::public`] state as a `stock` event
+/// on connect and on every change of version, never a claimer.
+pub struct PublicStock;
+
+fn public_stock(state: &LiveCoupon) -> Item {
+    event(event::STOCK, state.version, &stock::public(state))
+}
+
+impl PublicStock {
+    fn snapshot(state: &LiveCoupon) -> Vec<Item> {
+        vec![public_stock(state)]
+    }
+
+    fn changes_since(next: &LiveCoupon, prev: &LiveCoupon) -> Vec<Item> {
+        if next.version == prev.version {
+            return Vec::new();
+        }
+        vec![public_stock(next)]
+    }
+
+    /// Follows `rx` with the public view (see [`follow`]).
+    pub fn follow(
+        rx: watch::Receiver<Arc<LiveCoupon>>,
+        every: Duration,
+        shutdown: CancellationToken,
+    ) -> impl Stream<Item = Item> + Send + 'static {
+        follow_with(rx, every, shutdown, Self::snapshot, Self::changes_since)
+    }
+}
+
 struct Follow<T> {
     rx: watch::Receiver<Arc<T>>,
     sent: Arc<T>,
@@ -126,23 +156,36 @@ struct Follow<T> {
     next_at: Instant,
     every: Duration,
     shutdown: CancellationToken,
+    changes: fn(&T, &T) -> Vec<Item>,
 }
 
 /// Follows `rx`: its current state as a snapshot, then at most one batch of changes per
 /// `every`, always computed from the newest state (older ones are skipped, not queued).
 pub fn follow<T: Followed>(
-    mut rx: watch::Receiver<Arc<T>>,
+    rx: watch::Receiver<Arc<T>>,
     every: Duration,
     shutdown: CancellationToken,
 ) -> impl Stream<Item = Item> + Send + 'static {
+    follow_with(rx, every, shutdown, T::snapshot, T::changes_since)
+}
+
+/// [`follow`] with the events of `snapshot` and `changes` (next, previous).
+fn follow_with<T: Send + Sync + 'static>(
+    mut rx: watch::Receiver<Arc<T>>,
+    every: Duration,
+    shutdown: CancellationToken,
+    snapshot: fn(&T) -> Vec<Item>,
+    changes: fn(&T, &T) -> Vec<Item>,
+) -> impl Stream<Item = Item> + Send + 'static {
     let sent = rx.borrow_and_update().clone();
     let start = Follow {
-        queue: sent.snapshot().into(),
+        queue: snapshot(&sent).into(),
         rx,
         sent,
         next_at: Instant::now() + every,
         every,
         shutdown,
+        changes,
     };
     stream::unfold(start, |mut s| async move {
         loop {
@@ -158,7 +201,7 @@ pub fn follow<T: Followed>(
                 _ = tokio::time::sleep_until(s.next_at) => {}
             }
             let next = s.rx.borrow_and_update().clone();
-            s.queue.extend(next.changes_since(&s.sent));
+            s.queue.extend((s.changes)(&next, &s.sent));
             s.sent = next;
             s.next_at = Instant::now() + s.every;
         }

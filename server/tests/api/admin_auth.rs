@@ -14,6 +14,8 @@ use sqlx::PgPool;
 const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/coupons/claim"),
     ("GET", "/api/coupons/{name}"),
+    ("GET", "/api/coupons/{name}/stock"),
+    ("GET", "/api/coupons/{name}/stock/events"),
     ("GET", "/api/openapi.json"),
     ("GET", "/favicon.ico"),
     ("GET", "/health"),

@@ -120,6 +120,41 @@ async fn the_shops_origin_may_claim_and_read_from_a_browser(pool: PgPool) {
         .await;
     assert_eq!((status, allow_origin(&headers)), (200, Some(SHOP)));
     assert_eq!(holders(&pool, "SHOP").await, ["web-shopper"]);
+    // The stock read (its ETag readable by the page) and the stock stream.
+    let (status, headers, _) = app
+        .send(
+            Method::GET,
+            "/api/coupons/SHOP/stock",
+            None,
+            &[("origin", SHOP)],
+        )
+        .await;
+    assert_eq!((status, allow_origin(&headers)), (200, Some(SHOP)));
+    let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+    assert!(exposed.to_ascii_lowercase().contains("etag"), "{exposed}");
+    let stream = app
+        .http
+        .get(format!("{}/api/coupons/SHOP/stock/events", app.base))
+        .header("origin", SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (stream.status().as_u16(), allow_origin(stream.headers())),
+        (200, Some(SHOP))
+    );
+    let (_, headers) = preflight(&app, "/api/coupons/SHOP/stock", SHOP, "GET").await;
+    assert_eq!(allow_origin(&headers), Some(SHOP));
+    // Another origin reads nothing it could use.
+    let (_, headers, _) = app
+        .send(
+            Method::GET,
+            "/api/coupons/SHOP/stock",
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(allow_origin(&headers), None);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -158,6 +193,8 @@ async fn admin_routes_never_answer_cors(pool: PgPool) {
     for (path, method) in [
         ("/api/coupons", "POST"),
         ("/api/coupons/SHOP/claims", "GET"),
+        ("/api/coupons/SHOP/events", "GET"),
+        ("/api/events", "GET"),
         ("/api/keys", "POST"),
         ("/api/coupons/SHOP", "PATCH"),
         ("/rpc/x", "POST"),

@@ -11,7 +11,10 @@
 use crate::common;
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -25,8 +28,13 @@ const COUPON: &str = "RACE";
 /// Distinct users; they come back again and again.
 const USERS: usize = 750;
 const CONCURRENCY: usize = 48;
-/// How long the claims run.
+/// How long the claims run at least.
 const RUN: Duration = Duration::from_secs(4);
+/// The claims run on until the admin has closed and reopened the sale this often (a slow box
+/// makes the admin's rounds slow too: a fixed run once saw only two closes), but never longer
+/// than `RUN_MAX`.
+const CLOSES: usize = 4;
+const RUN_MAX: Duration = Duration::from_secs(40);
 
 /// One claim as the client saw it.
 struct Answer {
@@ -52,7 +60,12 @@ async fn claim(app: &TestApp, user: String) -> Answer {
 }
 
 /// Releases, restocks, pauses and closes the window over and over until `done`.
-async fn admin(apps: Arc<Vec<TestApp>>, pool: PgPool, done: Arc<Mutex<bool>>) -> Vec<Closed> {
+async fn admin(
+    apps: Arc<Vec<TestApp>>,
+    pool: PgPool,
+    done: Arc<Mutex<bool>>,
+    closes: Arc<AtomicUsize>,
+) -> Vec<Closed> {
     let mut closed = Vec::new();
     let mut round = 0usize;
     while !*done.lock().unwrap() {
@@ -93,6 +106,7 @@ async fn admin(apps: Arc<Vec<TestApp>>, pool: PgPool, done: Arc<Mutex<bool>>) ->
             let (status, body) = app.patch(COUPON, &resume).await;
             assert_eq!(status, 200, "reopen: {body}");
             closed.push((from, to));
+            closes.fetch_add(1, Ordering::Relaxed);
         }
     }
     closed
@@ -102,14 +116,24 @@ async fn race(apps: Vec<TestApp>, pool: &PgPool) {
     apps[0].create(COUPON, 200).await;
     let apps = Arc::new(apps);
     let done = Arc::new(Mutex::new(false));
-    let admin = tokio::spawn(admin(Arc::clone(&apps), pool.clone(), Arc::clone(&done)));
+    let closes = Arc::new(AtomicUsize::new(0));
+    let admin = tokio::spawn(admin(
+        Arc::clone(&apps),
+        pool.clone(),
+        Arc::clone(&done),
+        Arc::clone(&closes),
+    ));
     // Every user claims once per process at about the same moment, so the processes' batches
     // hold the same users; a user may come back after a release.
     let processes = apps.len();
     let started = Instant::now();
     let requests = (0..).flat_map(|i| (0..processes).map(move |p| (i, p)));
     let answers: Vec<Answer> = stream::iter(requests)
-        .take_while(|_| std::future::ready(started.elapsed() < RUN))
+        .take_while(|_| {
+            let elapsed = started.elapsed();
+            let enough = elapsed >= RUN && closes.load(Ordering::Relaxed) >= CLOSES;
+            std::future::ready(!enough && elapsed < RUN_MAX)
+        })
         .map(|(i, p)| {
             let apps = Arc::clone(&apps);
             async move { claim(&apps[p], format!("u{}", i % USERS)).await }
@@ -131,8 +155,9 @@ async fn race(apps: Vec<TestApp>, pool: &PgPool) {
         "no claim may fail with a 5xx: {counts:?}"
     );
     assert!(
-        closed.len() >= 3,
-        "the admin closed the sale too rarely to test"
+        closed.len() >= CLOSES,
+        "the admin closed the sale only {} times in {RUN_MAX:?}",
+        closed.len()
     );
     assert!(answers.iter().any(|a| a.status == 200), "{counts:?}");
     for a in &answers {
