@@ -64,6 +64,9 @@ pub struct Coupon {
     pub paused: bool,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
+    /// The claimers' user ids in claim order. Left out of the public read for callers without
+    /// admin rights when the server runs with `PUBLIC_CLAIMERS=false`.
+    #[cfg_attr(feature = "ssr", schema(required = false))]
     pub claimed_by: Vec<String>,
     pub created_at: DateTime<Utc>,
 }

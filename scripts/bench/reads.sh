@@ -9,9 +9,11 @@
 # 2. The full public GET of a coupon with 1,000 claimers with the kept answers on (the default)
 #    and off (PUBLIC_READ_CACHE_MB=0), interleaved on off off on: "full-get-kept", "full-get-read".
 # pg µs per read is PostgreSQL's CPU time over the run divided by the successful reads.
+# BENCH_READ_SETTINGS adds server settings to part 1, e.g. STOCK_READS_PER_SEC_DURING_CLAIMS=0
+# (reads never yield to claims).
 read_runs() {
   local c=${BENCH_READ_CONNECTIONS:-64} round=0 kind readers
-  start_server batched target/release/server "$db"
+  start_server batched target/release/server "$db" "${BENCH_READ_SETTINGS:-}"
   create STOCKREAD 1000
   for kind in stock-alone claims-alone claims+reads claims+reads claims-alone stock-alone; do
     round=$((round + 1))

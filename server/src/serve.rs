@@ -28,6 +28,24 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
 }
 
+/// File descriptors beyond the connections: the database pools, listeners, files.
+const SPARE_FILES: u64 = 1024;
+
+/// Raises this process's soft limit of open files towards what `max_connections` needs (up to
+/// the hard limit, as Go's runtime does), and warns when even that is not enough: the default
+/// soft limit of 1,024 would refuse connections long before the cap.
+pub fn raise_open_files(max_connections: usize) {
+    let wanted = max_connections as u64 + SPARE_FILES;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < wanted => tracing::warn!(
+            open_files = got,
+            "the open files limit is below MAX_CONNECTIONS + {SPARE_FILES}: raise `ulimit -Hn` or lower MAX_CONNECTIONS"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "could not raise the open files limit"),
+    }
+}
+
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 

@@ -55,6 +55,7 @@ impl Application {
             );
         }
         config.site_root = Some(config::site_root(config.site_root.as_deref())?);
+        crate::serve::raise_open_files(config.max_connections);
         let addr = match config.listen_addr {
             Some(addr) => addr,
             None => leptos_options(Path::new("."))?.site_addr,
@@ -102,6 +103,13 @@ impl Application {
         webhooks.start(&shutdown);
         let (api_routes, api_doc) = api::router();
         let (operation_routes, doc) = api::operations(api_doc);
+        if config.live_max_subscribers >= config.max_connections {
+            tracing::warn!(
+                "LIVE_MAX_SUBSCRIBERS ({}) is not below MAX_CONNECTIONS ({}): a full house of streams leaves no connection for claims",
+                config.live_max_subscribers,
+                config.max_connections
+            );
+        }
         if !auth.required() {
             tracing::warn!(
                 "ADMIN_PASSWORD is not set: the admin UI and admin API are open to anyone who can reach this server"
@@ -112,7 +120,13 @@ impl Application {
                 "CLAIM_AUTH has open: claims are unauthenticated, anyone may claim in any user's name (set CLAIM_AUTH=key or token)"
             );
         }
-        let stock = StockReads::start(live.clone(), pool.clone(), &shutdown);
+        let stock = StockReads::start(
+            live.clone(),
+            pool.clone(),
+            claims.clone(),
+            config.stock_reads_per_sec_during_claims,
+            &shutdown,
+        );
         let state = AppState::new(Shared {
             leptos_options: options,
             engine: ClaimEngine::new(

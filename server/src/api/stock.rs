@@ -34,7 +34,7 @@ const CACHE_CONTROL: &str = "public, max-age=1";
     security(()),
     params(CouponName),
     responses(
-        (status = 200, description = "The coupon's stock, at most about two LIVE_REFRESH_MS rounds behind the database; `ETag` from version and status, `Cache-Control: public, max-age=1`", body = CouponStock,
+        (status = 200, description = "The coupon's stock, at most about two LIVE_REFRESH_MS rounds behind the database; `ETag` from version and status, `Cache-Control: public, max-age=1`. While the process takes claims, reads are paced to STOCK_READS_PER_SEC_DURING_CLAIMS (a read that would wait over a second is `503 unavailable`)", body = CouponStock,
             headers(("ETag" = String, description = "Send it back as `If-None-Match`"))),
         (status = 304, description = "Not modified: `If-None-Match` names the current `ETag`"),
         CouponNotFound, BadInput, Busy
@@ -46,6 +46,9 @@ pub async fn read(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    if !reads.turn().await {
+        return Err(ApiError::Unavailable);
+    }
     let rx = reads.find(&name).await?.ok_or(ApiError::CouponNotFound)?;
     let state = stock::public(&rx.borrow());
     let etag = etag(&state);

@@ -80,7 +80,8 @@ pub struct Config {
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     pub request_timeout_ms: u64,
     /// Most TCP connections open at once; beyond it new clients wait in the kernel's backlog.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000)]
+    /// Above LIVE_MAX_SUBSCRIBERS, so a full house of streams leaves room for claims.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 16_384)]
     pub max_connections: usize,
     /// Rate limits on claims and admin credentials (`false` turns them all off, e.g. for a
     /// benchmark from one address).
@@ -131,6 +132,14 @@ pub struct Config {
     /// (coupons with 100 claimers or more); 0 reads every answer from the database.
     #[arg(long, env = "PUBLIC_READ_CACHE_MB", default_value_t = 64)]
     pub public_read_cache_mb: usize,
+    /// While this process takes claims, `GET /api/coupons/{name}/stock` reads wait their turn at
+    /// this many per second (claims keep the cores); 0: never paced.
+    #[arg(
+        long,
+        env = "STOCK_READS_PER_SEC_DURING_CLAIMS",
+        default_value_t = 5_000
+    )]
+    pub stock_reads_per_sec_during_claims: u32,
     /// Live dashboard: most SSE streams open at once in this process (more get 503).
     #[arg(long, env = "LIVE_MAX_SUBSCRIBERS", default_value_t = 10_000)]
     pub live_max_subscribers: usize,

@@ -6,9 +6,16 @@
 //! coupon nobody has read for [`IDLE`] is let go. A name that is no coupon is remembered as
 //! missing for [`MISSING_TTL`], so a storm of reads of a mistyped name costs one database read a
 //! second, and both maps are bounded, so a flood of made-up names cannot grow memory.
+//!
+//! Claims first: a read costs the server ~20 µs of CPU, and tens of thousands of them a second
+//! would take the cores a sale needs. While this process takes claims, reads wait their turn at
+//! `STOCK_READS_PER_SEC_DURING_CLAIMS` (paced, not refused; a read that would wait over
+//! [`MAX_WAIT`] answers `503`). A CDN or the shop's cache (`Cache-Control: max-age=1`) takes the
+//! rest of a storm.
 
 use std::{
     collections::HashMap,
+    num::NonZeroU32,
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
@@ -19,8 +26,10 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
 use super::LiveHub;
-use crate::db;
+use crate::{activity::ClaimActivity, db};
 
 /// A watched coupon not read for this long is let go (the next read reads it again).
 pub const IDLE: Duration = Duration::from_secs(60);
@@ -30,6 +39,10 @@ pub const MISSING_TTL: Duration = Duration::from_secs(1);
 const MAX_WATCHED: usize = 10_000;
 /// Most names remembered as missing; when full, expired ones go, then all.
 const MAX_MISSING: usize = 10_000;
+/// The longest a read waits for its turn while claims run.
+pub const MAX_WAIT: Duration = Duration::from_secs(1);
+/// "Claims run": a claim arrived within this.
+const CLAIMS_WINDOW: Duration = Duration::from_millis(250);
 
 /// What a stock read found.
 pub type Found = Option<watch::Receiver<Arc<LiveCoupon>>>;
@@ -40,6 +53,17 @@ pub struct StockReads {
     hub: LiveHub,
     pool: PgPool,
     inner: Arc<Mutex<Reads>>,
+    pace: Option<Arc<Pace>>,
+}
+
+/// The reads' pace while claims run.
+struct Pace {
+    claims: ClaimActivity,
+    limiter: DefaultDirectRateLimiter,
+    /// Waiting reads queue here (tokio's mutex is first come, first served), so one at a time
+    /// waits on the limiter: 64 readers all sleeping on it would wake together, and all but one
+    /// sleep again, every turn.
+    queue: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -78,12 +102,30 @@ fn lock(m: &Mutex<Reads>) -> MutexGuard<'_, Reads> {
 }
 
 impl StockReads {
-    /// Stock reads on `hub`, with a sweeper that lets idle coupons go until `shutdown`.
-    pub fn start(hub: LiveHub, pool: PgPool, shutdown: &CancellationToken) -> Self {
+    /// Stock reads on `hub`, paced to `per_sec_during_claims` (0: never) while `claims` run,
+    /// with a sweeper that lets idle coupons go until `shutdown`.
+    pub fn start(
+        hub: LiveHub,
+        pool: PgPool,
+        claims: ClaimActivity,
+        per_sec_during_claims: u32,
+        shutdown: &CancellationToken,
+    ) -> Self {
+        let pace = NonZeroU32::new(per_sec_during_claims).map(|rate| {
+            let burst = NonZeroU32::new(rate.get().div_ceil(10)).unwrap_or(NonZeroU32::MIN);
+            let limiter = RateLimiter::direct(Quota::per_second(rate).allow_burst(burst));
+            let queue = tokio::sync::Mutex::new(());
+            Arc::new(Pace {
+                claims,
+                limiter,
+                queue,
+            })
+        });
         let reads = Self {
             hub,
             pool,
             inner: Arc::default(),
+            pace,
         };
         let sweeper = reads.clone();
         let shutdown = shutdown.clone();
@@ -97,6 +139,25 @@ impl StockReads {
             }
         });
         reads
+    }
+
+    /// Waits for this read's turn while claims run; false when it would wait over [`MAX_WAIT`].
+    pub async fn turn(&self) -> bool {
+        match &self.pace {
+            Some(pace) if pace.claims.within(CLAIMS_WINDOW) => {
+                let turn = async {
+                    let _first = pace.queue.lock().await;
+                    // governor's own `until_ready` sleeps on futures-timer's thread; the
+                    // runtime's timer wakes this task without a second thread.
+                    while let Err(not_until) = pace.limiter.check() {
+                        let now = governor::clock::Clock::now(pace.limiter.clock());
+                        tokio::time::sleep(not_until.wait_time_from(now)).await;
+                    }
+                };
+                tokio::time::timeout(MAX_WAIT, turn).await.is_ok()
+            }
+            _ => true,
+        }
     }
 
     /// The newest state of `name`: from memory when watched, else read once and watched from

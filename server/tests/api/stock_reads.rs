@@ -233,3 +233,41 @@ async fn bad_names_are_refused_without_a_read(pool: PgPool) {
         assert_eq!(status, 400, "{name}");
     }
 }
+
+/// Reads finished within `window` of sequential reads of `name`.
+async fn reads_within(app: &TestApp, name: &str, window: Duration) -> usize {
+    let started = Instant::now();
+    let mut done = 0;
+    while started.elapsed() < window {
+        let (status, body) = stock(app, name).await;
+        assert_eq!(status, 200, "{body}");
+        done += 1;
+    }
+    done
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn while_claims_run_reads_wait_their_turn(pool: PgPool) {
+    let app = common::spawn_with(&pool, |c| c.stock_reads_per_sec_during_claims = 20).await;
+    app.create("PACE", 1_000_000).await;
+    // No claims: reads are not paced.
+    let idle = reads_within(&app, "PACE", Duration::from_millis(500)).await;
+    // Claims every 20 ms in the background: at most 20 reads a second (burst 2) get their turn.
+    let claimer = {
+        let (http, base) = (app.http.clone(), app.base.clone());
+        tokio::spawn(async move {
+            for i in 0.. {
+                let body = json!({"user_id": format!("p{i}"), "coupon_name": "PACE"});
+                let url = format!("{base}/api/coupons/claim");
+                let _ = http.post(url).json(&body).send().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let paced = reads_within(&app, "PACE", Duration::from_secs(1)).await;
+    claimer.abort();
+    eprintln!("reads in 500 ms idle: {idle}; in 1 s while claims ran: {paced}");
+    assert!(paced <= 20 + 2 + 2, "{paced} reads in a second at 20/s");
+    assert!(idle > 2 * paced, "idle reads ({idle}) were paced too");
+}
