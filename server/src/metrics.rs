@@ -38,6 +38,11 @@ pub const POOL_IDLE: &str = "coupons_db_pool_idle_connections";
 pub const POOL_WAITERS: &str = "coupons_db_pool_waiters";
 /// Open SSE streams in this process.
 pub const SSE_SUBSCRIBERS: &str = "coupons_sse_subscribers";
+/// Coupons this process's stock reads keep watched in memory.
+pub const STOCK_WATCHED: &str = "coupons_stock_watched_coupons";
+/// Stock reads that waited for their turn while claims ran, by `outcome` (served, refused: it
+/// would have waited over a second and was answered 503).
+pub const STOCK_READS_PACED: &str = "coupons_stock_reads_paced_total";
 /// Webhook attempts by `outcome` (delivered, retry, failed: the last retry failed).
 pub const WEBHOOK_ATTEMPTS: &str = "coupons_webhook_attempts_total";
 /// Seconds one webhook attempt took, to its answer or its error.
@@ -110,6 +115,11 @@ pub fn claim_answered(outcome: &'static str, started: Instant) {
 pub fn batch_settled(size: usize, started: Instant) {
     histogram!(BATCH_SIZE).record(size as f64);
     histogram!(BATCH_SECONDS).record(started.elapsed().as_secs_f64());
+}
+
+/// A stock read that had to wait for its turn ended with `outcome`.
+pub fn stock_read_paced(outcome: &'static str) {
+    counter!(STOCK_READS_PACED, "outcome" => outcome).increment(1);
 }
 
 /// One webhook attempt ended with `outcome` after `seconds`.

@@ -32,6 +32,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
     gauge!(metrics::POOL_CONNECTIONS).set(f64::from(state.pool.size()));
     gauge!(metrics::POOL_IDLE).set(state.pool.num_idle() as f64);
     gauge!(metrics::SSE_SUBSCRIBERS).set(state.live.subscribers() as f64);
+    gauge!(metrics::STOCK_WATCHED).set(state.stock.sizes().0 as f64);
     // Registered even where no batch ever waited (e.g. the per-request engine): shown as 0.
     gauge!(metrics::POOL_WAITERS).increment(0.0);
     (

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use super::LiveHub;
-use crate::{activity::ClaimActivity, db};
+use crate::{activity::ClaimActivity, db, metrics};
 
 /// A watched coupon not read for this long is let go (the next read reads it again).
 pub const IDLE: Duration = Duration::from_secs(60);
@@ -145,6 +145,10 @@ impl StockReads {
     pub async fn turn(&self) -> bool {
         match &self.pace {
             Some(pace) if pace.claims.within(CLAIMS_WINDOW) => {
+                // Nobody waiting and a turn free: go (the common case, no wait counted).
+                if pace.queue.try_lock().is_ok() && pace.limiter.check().is_ok() {
+                    return true;
+                }
                 let turn = async {
                     let _first = pace.queue.lock().await;
                     // governor's own `until_ready` sleeps on futures-timer's thread; the
@@ -154,7 +158,9 @@ impl StockReads {
                         tokio::time::sleep(not_until.wait_time_from(now)).await;
                     }
                 };
-                tokio::time::timeout(MAX_WAIT, turn).await.is_ok()
+                let served = tokio::time::timeout(MAX_WAIT, turn).await.is_ok();
+                metrics::stock_read_paced(if served { "served" } else { "refused" });
+                served
             }
             _ => true,
         }

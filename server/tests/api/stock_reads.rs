@@ -270,4 +270,15 @@ async fn while_claims_run_reads_wait_their_turn(pool: PgPool) {
     eprintln!("reads in 500 ms idle: {idle}; in 1 s while claims ran: {paced}");
     assert!(paced <= 20 + 2 + 2, "{paced} reads in a second at 20/s");
     assert!(idle > 2 * paced, "idle reads ({idle}) were paced too");
+    // Operators see it: the waits are counted, and the watched coupon too.
+    let (status, _, metrics) = app.send(reqwest::Method::GET, "/metrics", None, &[]).await;
+    assert_eq!(status, 200);
+    let text = metrics.as_str().unwrap();
+    let served = text
+        .lines()
+        .find_map(|l| l.strip_prefix("coupons_stock_reads_paced_total{outcome=\"served\"} "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(served >= 1.0, "no paced read counted:\n{text}");
+    assert!(text.contains("coupons_stock_watched_coupons "), "{text}");
 }
