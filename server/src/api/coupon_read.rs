@@ -26,8 +26,10 @@ use super::{
     ApiError,
     chunks::{Chunk, end_broken},
 };
-use crate::coupon_cache::CouponReads;
-use crate::db::{self, coupons::CouponFirstPage};
+use crate::{
+    coupon_cache::CouponReads,
+    db::{self, coupons::CouponFirstPage},
+};
 
 /// Claimers per statement, and the most answered without streaming.
 const PAGE: i64 = 5_000;

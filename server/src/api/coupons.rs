@@ -20,9 +20,9 @@ use super::{
     idempotency,
     spec::{AdminOnly, BadInput, Busy, ClaimOf, CouponName, CouponNotFound, JsonBody},
 };
-use crate::coupon_cache::CouponReads;
 use crate::{
-    claims::ClaimEngine, credentials::caller::Caller, rate_limit::RateLimits, sale::Sales,
+    claims::ClaimEngine, coupon_cache::CouponReads, credentials::caller::Caller,
+    rate_limit::RateLimits, sale::Sales,
 };
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.

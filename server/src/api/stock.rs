@@ -5,7 +5,7 @@ use app::api_types::{CouponStock, ErrorBody};
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use tokio_util::sync::CancellationToken;
@@ -59,15 +59,9 @@ pub async fn read(
         .flat_map(|v| v.split(','))
         .any(|tag| matches!(tag.trim(), "*") || tag.trim() == etag);
     let cache = [
-        (header::ETAG, HeaderValue::from_str(&etag).ok()),
-        (
-            header::CACHE_CONTROL,
-            Some(HeaderValue::from_static(CACHE_CONTROL)),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name, value?)))
-    .collect::<HeaderMap>();
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, CACHE_CONTROL.to_owned()),
+    ];
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }

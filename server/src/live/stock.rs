@@ -185,14 +185,10 @@ impl StockReads {
         };
         let rx = self.hub.subscribe(fresh);
         if reads.watched.len() < MAX_WATCHED {
-            let last_read = now;
-            reads.watched.insert(
-                name.to_owned(),
-                Watched {
-                    rx: rx.clone(),
-                    last_read,
-                },
-            );
+            let (rx, last_read) = (rx.clone(), now);
+            reads
+                .watched
+                .insert(name.to_owned(), Watched { rx, last_read });
         }
         Ok(Some(rx))
     }
