@@ -2,35 +2,17 @@
 //!
 //! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`). The server crate
 //! depends on this one, never the other way round: server-only needs (the database) reach the
-//! UI through the [`backend::AdminBackend`] trait that the server provides as context.
+//! UI through the [`server_fns::backend::AdminBackend`] trait that the server provides as context.
 
 // The release WASM build (`make run`) computes the layout of deeply nested view types; the
 // default limit of 128 overflowed there (the debug build of the tests did not).
 #![recursion_limit = "256"]
 
-pub mod admin_fns;
-pub mod admin_types;
-pub mod api_docs;
-pub mod api_keys;
-pub mod api_types;
-pub mod audit;
-#[cfg(feature = "ssr")]
-pub mod backend;
-mod components;
-pub mod errors;
-mod header;
-pub mod key_fns;
+pub mod components;
+pub mod contract;
 pub mod live;
-pub mod live_types;
 mod pages;
-pub mod sale;
-pub mod sale_fns;
-pub mod url;
-pub mod validation;
-#[cfg(feature = "ssr")]
-pub mod webhook_backend;
-pub mod webhook_fns;
-pub mod webhooks;
+pub mod server_fns;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -78,7 +60,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Coupons" />
         <Router>
-            <header::AdminHeader />
+            <components::header::AdminHeader />
             <main
                 class="mx-auto max-w-5xl px-4 py-8"
                 data-hydrated=move || hydrated.get().to_string()

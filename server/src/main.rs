@@ -25,7 +25,10 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&config.log_level);
     let served = match Application::build(config).await {
-        Ok(app) => app.run_until_stopped(server::shutdown::signal()).await,
+        Ok(app) => {
+            app.run_until_stopped(server::http::shutdown::signal())
+                .await
+        }
         Err(error) => Err(error),
     };
     match served {

@@ -4,8 +4,8 @@ use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 
-use app::{backend::SharedBackend, webhook_backend::SharedWebhooks};
-use axum::{Router, http::StatusCode, routing::get};
+use app::{server_fns::backend::SharedBackend, server_fns::webhook_backend::SharedWebhooks};
+use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -18,17 +18,17 @@ use crate::{
     auth::{self, AdminAuth},
     claims::ClaimEngine,
     config::{self, ClaimAuthMode, Config, leptos_options},
-    cors::Cors,
-    coupon_cache::CouponReads,
     credentials::{api_keys::ApiKeys, claim_auth::ClaimAuth},
     db,
+    http::cors::Cors,
+    http::rate_limit::{RateLimitSettings, RateLimits},
+    http::serve::{ConnectionLimits, serve},
+    http::site_files,
     live::{self, LiveSettings, stock::StockReads},
-    rate_limit::{RateLimitSettings, RateLimits},
     sale::Sales,
-    serve::{ConnectionLimits, serve},
-    site_files,
+    sale::coupon_cache::CouponReads,
     state::{ApiSpec, AppState, Shared},
-    ui_backend::DbBackend,
+    ui::DbBackend,
     webhooks::{self, Webhooks},
 };
 
@@ -55,7 +55,7 @@ impl Application {
             );
         }
         config.site_root = Some(config::site_root(config.site_root.as_deref())?);
-        crate::serve::raise_open_files(config.max_connections);
+        crate::http::serve::raise_open_files(config.max_connections);
         let addr = match config.listen_addr {
             Some(addr) => addr,
             None => leptos_options(Path::new("."))?.site_addr,
@@ -97,10 +97,10 @@ impl Application {
         let keys = ApiKeys::load(pool.clone())
             .await
             .context("cannot read the API keys")?;
-        let claims = crate::activity::ClaimActivity::default();
+        let claims = crate::telemetry::activity::ClaimActivity::default();
         let settings = webhooks::Settings::from_config(&config.webhooks);
         let webhooks = Webhooks::new(pool.clone(), settings, claims.clone())?;
-        webhooks.start(&shutdown);
+        webhooks::dispatch::start(&webhooks, &shutdown);
         let (api_routes, api_doc) = api::router();
         let (operation_routes, doc) = api::operations(api_doc);
         if config.live_max_subscribers >= config.max_connections {
@@ -153,7 +153,10 @@ impl Application {
             limits,
             webhooks,
             api_spec: ApiSpec::new(&doc)?,
-            metrics: config.metrics.then(crate::metrics::recorder).flatten(),
+            metrics: config
+                .metrics
+                .then(crate::telemetry::metrics::recorder)
+                .flatten(),
         });
         if let Some(handle) = state.metrics.clone() {
             tokio::spawn(metrics_upkeep(handle, shutdown.clone()));
@@ -304,5 +307,8 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
             AppState,
             _,
         >(context, app::shell));
-    crate::layers::around(app, &state, config).with_state(state)
+    let guard = axum::middleware::from_fn_with_state(state.clone(), auth::require_admin);
+    let timed_out = || api::ApiError::Timeout.into_response();
+    let cors = state.cors.clone();
+    crate::http::around(app, guard, timed_out, cors, config).with_state(state)
 }

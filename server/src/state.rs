@@ -10,12 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     claims::ClaimEngine,
-    cors::Cors,
-    coupon_cache::CouponReads,
     credentials::{AdminAuth, api_keys::ApiKeys, claim_auth::ClaimAuth},
+    http::cors::Cors,
+    http::rate_limit::RateLimits,
     live::{LiveHub, stock::StockReads},
-    rate_limit::RateLimits,
     sale::Sales,
+    sale::coupon_cache::CouponReads,
     webhooks::Webhooks,
 };
 

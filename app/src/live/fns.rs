@@ -3,17 +3,21 @@
 
 use leptos::prelude::*;
 
-use super::LiveCoupon;
-use crate::errors::LoadError;
+use crate::contract::errors::LoadError;
+use crate::contract::live_types::LiveCoupon;
 
 /// The live state of the coupon `name`, or of every coupon (newest first) when `None`.
 #[server(prefix = "/rpc")]
 pub async fn live_coupons(name: Option<String>) -> Result<Vec<LiveCoupon>, LoadError> {
     let states = async {
         if let Some(name) = &name {
-            crate::backend::lookup(name)?;
+            crate::server_fns::backend::lookup(name)?;
         }
-        Ok::<_, LoadError>(crate::backend::admitted()?.live_coupons(name).await?)
+        Ok::<_, LoadError>(
+            crate::server_fns::backend::admitted()?
+                .live_coupons(name)
+                .await?,
+        )
     };
-    crate::errors::answer(states.await)
+    crate::contract::errors::answer(states.await)
 }

@@ -8,11 +8,10 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use super::{
-    ClaimsEvent, LiveCoupon, SoldOutEvent, StockEvent,
     client::LiveStream,
-    event,
-    panel::{CLAIMERS_SHOWN, Connection},
+    connection::{CLAIMERS_SHOWN, Connection},
 };
+use crate::contract::live_types::{ClaimsEvent, LiveCoupon, SoldOutEvent, StockEvent, event};
 
 /// Streams `name`'s events into the signals until the panel is dropped.
 pub fn follow(
@@ -34,7 +33,7 @@ pub fn follow(
         }
     };
     sync();
-    let url = format!("/api/coupons/{}/events", crate::url::encode(name));
+    let url = format!("/api/coupons/{}/events", crate::contract::url::encode(name));
     let stream = LiveStream::open(
         url,
         move |kind, data| {

@@ -1,14 +1,15 @@
-//! The live stock dashboard: event payloads shared with the server, the [`LivePanel`] component
-//! and the `/live` page.
+//! The live stock dashboard: the [`LivePanel`] component and the `/live` page. Their events'
+//! payloads are the contract's ([`crate::contract::live_types`]).
 
 #[cfg(feature = "hydrate")]
 mod client;
+mod connection;
 pub mod fns;
 #[cfg(feature = "hydrate")]
 mod follow;
 mod page;
 mod panel;
 
-pub use crate::live_types::*;
+pub use connection::{CLAIMERS_SHOWN, Connection, RATE_WINDOW};
 pub use page::LivePage;
-pub use panel::{CLAIMERS_SHOWN, Connection, LiveCouponView, LivePanel, RATE_WINDOW};
+pub use panel::{LiveCouponView, LivePanel};

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{LiveCoupon, LivePanel, fns::live_coupons};
-use crate::{components::Loaded, url::encode};
+use super::{LivePanel, fns::live_coupons};
+use crate::contract::live_types::LiveCoupon;
+use crate::{components::Loaded, contract::url::encode};
 
 /// The live dashboard page.
 #[component]

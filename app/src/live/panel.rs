@@ -5,22 +5,11 @@ use leptos::prelude::*;
 
 use chrono::{DateTime, Utc};
 
-use super::{LiveCoupon, fns::live_coupons};
+use super::connection::{Connection, RATE_WINDOW};
+use super::fns::live_coupons;
 use crate::components::{Loaded, StatusBadge, StockBar};
-use crate::sale::{SaleStatus, countdown};
-
-/// Seconds of history in the claims-per-second chart.
-pub const RATE_WINDOW: usize = 60;
-/// Newest claimers shown.
-pub const CLAIMERS_SHOWN: usize = 10;
-
-/// The state of the connection to the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Connection {
-    Connecting,
-    Live,
-    Reconnecting,
-}
+use crate::contract::live_types::LiveCoupon;
+use crate::contract::sale::{SaleStatus, countdown};
 
 /// The live panel of the coupon `name`, loading its current state itself (for a coupon page).
 #[component]

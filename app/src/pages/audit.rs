@@ -5,9 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde_json::Value;
 
-use crate::audit::{AuditEntry, AuditPage};
-use crate::components::{LINK, Loaded, coupon_href, when};
-use crate::sale_fns::load_audit;
+use crate::components::{LINK, Loaded, when};
+use crate::contract::audit::{AuditEntry, AuditPage};
+use crate::contract::url::coupon_href;
+use crate::server_fns::sale_fns::load_audit;
 
 /// The audit log page.
 #[component]

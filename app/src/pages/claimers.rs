@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::admin_fns::load_claimers;
-use crate::admin_types::ClaimersPage;
-use crate::components::{INPUT, LINK, Loaded, SECONDARY_BUTTON, encode, when};
-use crate::sale_fns::ReleaseClaim;
+use crate::components::{INPUT, LINK, Loaded, SECONDARY_BUTTON, when};
+use crate::contract::admin_types::ClaimersPage;
+use crate::contract::url::encode;
+use crate::server_fns::admin_fns::load_claimers;
+use crate::server_fns::sale_fns::ReleaseClaim;
 
 use super::release::{ReleaseConfirmation, ask_href};
 

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::admin_fns::find_coupon;
-use crate::api_types::CouponSummary;
 use crate::components::{LINK, Loaded, StockBar, percent_claimed, when};
+use crate::contract::api_types::CouponSummary;
+use crate::server_fns::admin_fns::find_coupon;
 
 use super::{
     NotFound,

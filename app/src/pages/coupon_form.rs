@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
-use crate::admin_fns::{CreateCoupon, CreateCouponError};
-use crate::components::{INPUT, LINK, PRIMARY_BUTTON, coupon_href};
+use crate::components::{INPUT, LINK, PRIMARY_BUTTON};
+use crate::contract::url::coupon_href;
+use crate::server_fns::admin_fns::{CreateCoupon, CreateCouponError};
 
 /// The "New coupon" form. A plain form post without JavaScript (the server redirects back and
 /// errors come back in the URL); an in-page call with it. Errors show next to their field.

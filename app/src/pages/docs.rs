@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api_docs::{ApiDocs, Field, Operation, SchemaDoc, load_api_docs};
 use crate::components::{LINK, Loaded};
+use crate::server_fns::api_docs::{ApiDocs, Field, Operation, SchemaDoc, load_api_docs};
 
 /// The API reference page.
 #[component]

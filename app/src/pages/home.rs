@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::admin_fns::{CreateCoupon, load_coupon_page};
-use crate::admin_types::CouponPage;
-use crate::components::{LINK, Loaded, StatusBadge, coupon_href, percent_claimed, when};
+use crate::components::{LINK, Loaded, StatusBadge, percent_claimed, when};
+use crate::contract::admin_types::CouponPage;
+use crate::contract::url::coupon_href;
+use crate::server_fns::admin_fns::{CreateCoupon, load_coupon_page};
 
 use super::coupon_form::NewCouponForm;
 

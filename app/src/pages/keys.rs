@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api_keys::{ApiKey, CreatedApiKey, Scope};
 use crate::components::{INPUT, Loaded, PRIMARY_BUTTON, SECONDARY_BUTTON, when};
-use crate::key_fns::{CreateApiKey, RevokeApiKey, load_keys};
+use crate::contract::api_keys::{ApiKey, CreatedApiKey, Scope};
+use crate::server_fns::key_fns::{CreateApiKey, RevokeApiKey, load_keys};
 
 /// The API keys page.
 #[component]

@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{LINK, PRIMARY_BUTTON, encode};
-use crate::sale_fns::ReleaseClaim;
+use crate::components::{LINK, PRIMARY_BUTTON};
+use crate::contract::url::encode;
+use crate::server_fns::sale_fns::ReleaseClaim;
 
 /// The link that asks to release `user_id`'s claim, keeping the list's page and search.
 pub fn ask_href(user_id: &str, keep: &str) -> String {
@@ -26,7 +27,7 @@ pub fn ReleaseConfirmation(name: String, action: ServerAction<ReleaseClaim>) -> 
             .and_then(Result::err)
             .map(|e| e.to_string())
     };
-    let cancel = crate::components::coupon_href(&name);
+    let cancel = crate::contract::url::coupon_href(&name);
     view! {
         <div aria-live="polite">
             {move || {

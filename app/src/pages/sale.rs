@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::api_types::CouponSummary;
 use crate::components::{INPUT, PRIMARY_BUTTON, SECONDARY_BUTTON, when};
-use crate::sale::FORM_INSTANT;
-use crate::sale_fns::{ReleaseClaim, SaleActionError, SetAmount, SetPaused, SetWindow};
+use crate::contract::api_types::CouponSummary;
+use crate::contract::sale::FORM_INSTANT;
+use crate::server_fns::sale_fns::{ReleaseClaim, SaleActionError, SetAmount, SetPaused, SetWindow};
 
 /// The coupon page's actions; a change by any of them reloads the page's data.
 #[derive(Clone, Copy)]

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::admin_fns::get_admin_status;
 use crate::components::{INPUT, LINK, PRIMARY_BUTTON};
+use crate::server_fns::admin_fns::get_admin_status;
 
 /// `/signin`: the password form. A plain form post to `POST /signin`, so it needs no JavaScript.
 #[component]

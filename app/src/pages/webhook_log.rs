@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{LINK, Loaded, SECONDARY_BUTTON, when};
-use crate::webhook_fns::{ResendDelivery, load_webhook_log};
-use crate::webhooks::{Delivery, Webhook};
+use crate::contract::webhooks::{Delivery, Webhook};
+use crate::server_fns::webhook_fns::{ResendDelivery, load_webhook_log};
 
 /// The delivery log page.
 #[component]

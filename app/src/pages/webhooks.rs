@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::{INPUT, LINK, Loaded, PRIMARY_BUTTON, SECONDARY_BUTTON, when};
-use crate::webhook_fns::{
+use crate::contract::webhooks::{EventType, Webhook, WebhookWithSecret};
+use crate::server_fns::webhook_fns::{
     CreateWebhook, DeleteWebhook, RotateWebhook, SetWebhookEnabled, load_webhooks,
 };
-use crate::webhooks::{EventType, Webhook, WebhookWithSecret};
 
 /// The Webhooks page.
 #[component]

@@ -1,6 +1,6 @@
 //! `GET /api/audit` (admin): the audit log, oldest first, keyset-paged.
 
-use app::audit::{AuditPage, AuditQuery};
+use app::contract::audit::{AuditPage, AuditQuery};
 use axum::{Json, extract::State};
 use sqlx::PgPool;
 

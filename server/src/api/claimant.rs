@@ -2,7 +2,7 @@
 //! the rate limits keyed on what that caller proved. The engine still takes only
 //! `(user_id, coupon_name)`; this decides which user id that is.
 
-use app::{api_keys::Scope, api_types::ClaimRequest};
+use app::{contract::api_keys::Scope, contract::api_types::ClaimRequest};
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::ApiError;

@@ -1,6 +1,6 @@
 //! Admin JSON and CSV of a coupon's claimers.
 
-use app::admin_types::{ClaimersPage, ClaimersQuery};
+use app::contract::admin_types::{ClaimersPage, ClaimersQuery};
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -72,7 +72,7 @@ pub async fn csv(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     existing(&pool, &name).await?;
-    let filename = format!("{}-claims.csv", app::url::encode(&name));
+    let filename = format!("{}-claims.csv", app::contract::url::encode(&name));
     let disposition = HeaderValue::from_str(&format!(
         "attachment; filename=\"claims.csv\"; filename*=UTF-8''{filename}"
     ))
@@ -160,7 +160,7 @@ async fn send(tx: &mpsc::Sender<Chunk>, out: &mut csv::Writer<Vec<u8>>) -> bool 
 }
 
 async fn existing(pool: &PgPool, name: &str) -> Result<(), ApiError> {
-    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
     db::coupons::find(pool, name)
         .await?
         .map(|_| ())

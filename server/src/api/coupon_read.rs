@@ -9,7 +9,7 @@
 //! last read is answered from memory (`coupon_cache`); `PUBLIC_CLAIMERS=false` leaves the list out
 //! for callers without admin rights.
 
-use app::api_types::CouponSummary;
+use app::contract::api_types::CouponSummary;
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -27,8 +27,8 @@ use super::{
     chunks::{Chunk, end_broken},
 };
 use crate::{
-    coupon_cache::CouponReads,
     db::{self, coupons::CouponFirstPage},
+    sale::coupon_cache::CouponReads,
 };
 
 /// Claimers per statement, and the most answered without streaming.
@@ -44,16 +44,12 @@ pub async fn read(
     name: &str,
     with_claimers: bool,
 ) -> Result<Response, ApiError> {
-    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
     if !with_claimers {
         let coupon = db::coupons::find(pool, name)
             .await?
             .ok_or(ApiError::CouponNotFound)?;
-        let mut body = serde_json::to_value(coupon.with_claimers(Vec::new())).unwrap_or_default();
-        if let Some(fields) = body.as_object_mut() {
-            fields.remove("claimed_by");
-        }
-        return Ok(Json(body).into_response());
+        return Ok(Json(coupon.without_claimers()).into_response());
     }
     if reads.holds(name) {
         let version = db::coupons::version(pool, name).await?;

@@ -1,13 +1,15 @@
 //! Coupon handlers: create, change, claim, release, read.
 
 use app::{
-    api_types::{ClaimReceipt, ClaimRequest, Coupon, CouponSummary, ErrorBody, NewCoupon},
-    sale::{CouponPatch, Release},
+    contract::api_types::{
+        ClaimReceipt, ClaimRequest, Coupon, CouponSummary, ErrorBody, NewCoupon,
+    },
+    contract::sale::{CouponPatch, Release},
 };
 use axum::{
     Extension, Json,
-    extract::State,
-    http::{HeaderValue, StatusCode, header},
+    extract::{OriginalUri, State},
+    http::{HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value};
@@ -21,8 +23,8 @@ use super::{
     spec::{AdminOnly, BadInput, Busy, ClaimOf, CouponName, CouponNotFound, JsonBody},
 };
 use crate::{
-    claims::ClaimEngine, coupon_cache::CouponReads, credentials::caller::Caller,
-    rate_limit::RateLimits, sale::Sales,
+    claims::ClaimEngine, credentials::caller::Caller, http::rate_limit::RateLimits, sale::Sales,
+    sale::coupon_cache::CouponReads,
 };
 
 /// `POST /api/coupons`: 201 with the coupon and its Location.
@@ -65,7 +67,7 @@ pub async fn create(
     let created = sales
         .create(&actor, &body.name, amount, body.starts_at, body.ends_at)
         .await?;
-    let location = format!("/api/coupons/{}", app::url::encode(&created.name));
+    let location = format!("/api/coupons/{}", app::contract::url::encode(&created.name));
     let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
         StatusCode::CREATED,
@@ -96,7 +98,7 @@ pub async fn patch(
     ApiPath(name): ApiPath<String>,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Json<CouponSummary>, ApiError> {
-    app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
     // Read through a JSON object first: serde would take an array for the struct too.
     let body: CouponPatch = serde_json::from_value(Value::Object(body))
         .map_err(|e| ApiError::InvalidRequest(format!("invalid body: {e}")))?;
@@ -255,15 +257,16 @@ pub async fn get(
     State(pool): State<PgPool>,
     State(reads): State<CouponReads>,
     caller: Option<Extension<Caller>>,
+    OriginalUri(uri): OriginalUri,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let with_claimers = sees_claimers(&reads, caller.as_deref());
+    let with_claimers = sees_claimers(&reads, caller.as_deref(), uri.path());
     super::coupon_read::read(&pool, &reads, &name, with_claimers).await
 }
 
-/// True when `caller` gets the claimers' ids (`PUBLIC_CLAIMERS`).
-fn sees_claimers(reads: &CouponReads, caller: Option<&Caller>) -> bool {
-    reads.public_claimers || caller.is_some_and(Caller::reads_admin_data)
+/// True when `caller` gets the claimers' ids in the `GET` of `path` (`PUBLIC_CLAIMERS`).
+fn sees_claimers(reads: &CouponReads, caller: Option<&Caller>, path: &str) -> bool {
+    reads.public_claimers || caller.is_some_and(|c| c.reads_admin_data(&Method::GET, path))
 }
 
 /// `GET /api/coupons/claim`: a coupon may be named "claim" too.
@@ -283,7 +286,8 @@ pub async fn get_named_claim(
     State(pool): State<PgPool>,
     State(reads): State<CouponReads>,
     caller: Option<Extension<Caller>>,
+    OriginalUri(uri): OriginalUri,
 ) -> Result<Response, ApiError> {
-    let with_claimers = sees_claimers(&reads, caller.as_deref());
+    let with_claimers = sees_claimers(&reads, caller.as_deref(), uri.path());
     super::coupon_read::read(&pool, &reads, "claim", with_claimers).await
 }

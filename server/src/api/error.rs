@@ -1,6 +1,6 @@
 //! The API's one error type and its mapping to status codes and the error JSON.
 
-use app::api_types::ErrorBody;
+use app::contract::api_types::ErrorBody;
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -72,7 +72,7 @@ pub enum ApiError {
     #[error("claims here need {0}")]
     ClaimUnauthorized(&'static str),
     #[error("this API key lacks the {} scope", .0.as_str())]
-    InsufficientScope(app::api_keys::Scope),
+    InsufficientScope(app::contract::api_keys::Scope),
     #[error("the shopper token is for another {0}")]
     TokenMismatch(&'static str),
     #[error("no API key has this id")]
@@ -127,8 +127,8 @@ impl ApiError {
 }
 
 /// A rate limit's refusal is a `429` with `Retry-After`.
-impl From<crate::rate_limit::Refused> for ApiError {
-    fn from(refused: crate::rate_limit::Refused) -> Self {
+impl From<crate::http::rate_limit::Refused> for ApiError {
+    fn from(refused: crate::http::rate_limit::Refused) -> Self {
         Self::RateLimited {
             retry_after_secs: refused.retry_after_secs(),
         }

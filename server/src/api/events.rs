@@ -7,12 +7,10 @@ use axum::{extract::State, response::Response};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use app::api_types::ErrorBody;
-
 use super::{
     ApiError,
     extract::ApiPath,
-    spec::{AdminOnly, BadInput, CouponName, CouponNotFound, ServerSentEvent},
+    spec::{AdminOnly, BadInput, CouponName, CouponNotFound, ServerSentEvent, StreamFull},
 };
 use crate::{
     db,
@@ -30,9 +28,7 @@ use crate::{
     params(CouponName),
     responses(
         (status = 200, description = "Event `snapshot` (the coupon's state now), then `stock` (its state: name, amount, remaining_amount, claimed, version, paused, starts_at, ends_at, now), `claims` (new claimers) and `sold_out`; ids are versions, `Last-Event-ID` resumes", content_type = "text/event-stream", body = ServerSentEvent),
-        (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        CouponNotFound, BadInput, AdminOnly
+        CouponNotFound, BadInput, AdminOnly, StreamFull
     )
 )]
 pub async fn coupon(
@@ -41,7 +37,7 @@ pub async fn coupon(
     State(shutdown): State<CancellationToken>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
     let place = hub.admit().ok_or(ApiError::TooManySubscribers)?;
     let fresh = db::live::states(&pool, Some(&[name]), 1)
         .await?
@@ -62,9 +58,7 @@ pub async fn coupon(
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Event `snapshot` with every coupon's state, then `stock`, `claims` and `sold_out` as they change", content_type = "text/event-stream", body = ServerSentEvent),
-        (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        AdminOnly
+        AdminOnly, StreamFull
     )
 )]
 pub async fn all(

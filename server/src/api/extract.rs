@@ -63,7 +63,7 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-/// Who acts on an admin route (see `app::admin_types::Actor`), for the audit log.
+/// Who acts on an admin route (see `app::contract::admin_types::Actor`), for the audit log.
 pub struct ActorName(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ActorName {
@@ -75,7 +75,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ActorName {
     ) -> Result<Self, Self::Rejection> {
         // The admin guard sets it on every admitted request; "unknown" would mean a route that
         // is public by mistake, which the audit log then shows.
-        let actor = parts.extensions.get::<app::admin_types::Actor>();
+        let actor = parts.extensions.get::<app::contract::admin_types::Actor>();
         Ok(Self(
             actor.map_or_else(|| "unknown".to_owned(), |a| a.0.clone()),
         ))
@@ -86,6 +86,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ActorName {
 pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
     value
         .validate()
-        .map_err(|e| ApiError::InvalidRequest(app::validation::describe(&e)))?;
+        .map_err(|e| ApiError::InvalidRequest(app::contract::validation::describe(&e)))?;
     Ok(value)
 }

@@ -1,6 +1,6 @@
 //! The shop's checkout: does this shopper hold this coupon, and spend the claim (redeem), once.
 
-use app::{api_types::ErrorBody, sale::HeldClaim};
+use app::{contract::api_types::ErrorBody, contract::sale::HeldClaim};
 use axum::{
     Json,
     extract::State,
@@ -18,8 +18,8 @@ use crate::sale::Sales;
 
 /// A coupon name and a user id from a path, by the input rules (`400` naming the field).
 pub(super) fn checked(name: &str, user_id: &str) -> Result<(), ApiError> {
-    app::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
-    app::validation::check_name(user_id)
+    app::contract::validation::check_name(name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(user_id)
         .map_err(|why| ApiError::InvalidRequest(why.replacen("name", "user_id", 1)))
 }
 

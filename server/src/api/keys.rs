@@ -1,6 +1,6 @@
 //! `/api/keys` (admin): create, list and revoke API keys.
 
-use app::api_keys::{ApiKey, CreatedApiKey, NewApiKey};
+use app::contract::api_keys::{ApiKey, CreatedApiKey, NewApiKey};
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
@@ -61,7 +61,7 @@ pub async fn list(State(keys): State<ApiKeys>) -> Result<Json<Vec<ApiKey>>, ApiE
     params(("id" = i64, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key, with its `revoked_at`", body = ApiKey),
-        (status = 404, description = "`key_not_found`", body = app::api_types::ErrorBody),
+        (status = 404, description = "`key_not_found`", body = app::contract::api_types::ErrorBody),
         BadInput, AdminOnly, Busy
     )
 )]

@@ -1,4 +1,4 @@
-//! `GET /metrics`: the Prometheus exposition of [`crate::metrics`], an admin route
+//! `GET /metrics`: the Prometheus exposition of [`crate::telemetry::metrics`], an admin route
 //! (`policy`). Gauges that only a scrape needs are read here, not kept up to date.
 
 use axum::{
@@ -8,7 +8,7 @@ use axum::{
 };
 
 use super::ApiError;
-use crate::{metrics, state::AppState};
+use crate::{state::AppState, telemetry::metrics};
 use ::metrics::gauge;
 
 /// `GET /metrics`: the Prometheus text exposition; `404` when metrics are off (METRICS=false).
@@ -21,7 +21,7 @@ use ::metrics::gauge;
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Counters, gauges and histograms", content_type = "text/plain", body = String),
-        (status = 404, description = "`not_found`: metrics are off (METRICS=false)", body = app::api_types::ErrorBody),
+        (status = 404, description = "`not_found`: metrics are off (METRICS=false)", body = app::contract::api_types::ErrorBody),
         super::spec::AdminOnly
     )
 )]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use app::api_types::ErrorBody;
+use app::contract::api_types::ErrorBody;
 use axum::{
     extract::State,
     http::header,
@@ -136,6 +136,21 @@ impl IntoResponses for Busy {
         [error(
             "503",
             "`unavailable` or `timeout`: retry after `Retry-After` seconds",
+            true,
+        )]
+        .into()
+    }
+}
+
+/// Streams: `503` when this process already has LIVE_MAX_SUBSCRIBERS streams open
+/// (`too_many_subscribers`) or is busy, with `Retry-After`.
+pub struct StreamFull;
+
+impl IntoResponses for StreamFull {
+    fn responses() -> Responses {
+        [error(
+            "503",
+            "`too_many_subscribers`, `unavailable` or `timeout`: retry after `Retry-After` seconds",
             true,
         )]
         .into()

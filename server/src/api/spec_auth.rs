@@ -1,6 +1,6 @@
 //! The document's credentials: the schemes (admin token, session cookie, API key, shopper token)
 //! and, on every operation, which of them it takes, from the same rules the guard applies
-//! ([`crate::policy`]): an admin operation takes an API key with a scope of
+//! ([`crate::http::policy`]): an admin operation takes an API key with a scope of
 //! `policy::scopes_accepted`; the claim takes a key with `claim` or a shopper token (or nothing, in `open` mode).
 
 use axum::http::Method;
@@ -15,7 +15,7 @@ use utoipa::{
     },
 };
 
-use crate::policy;
+use crate::http::policy;
 
 /// Name of the admin bearer-token scheme in the document.
 pub const BEARER: &str = "bearer";

@@ -1,19 +1,20 @@
 //! The shoppers' stock reads: `GET /api/coupons/{name}/stock` and its stream `/stock/events`,
 //! public, answered from this process's memory (`live::stock`), never with claimer ids.
 
-use app::api_types::{CouponStock, ErrorBody};
+use app::contract::api_types::CouponStock;
 use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use axum_extra::headers::{ETag, HeaderMapExt, IfNoneMatch};
 use tokio_util::sync::CancellationToken;
 
 use super::{
     ApiError,
     extract::ApiPath,
-    spec::{BadInput, Busy, CouponName, CouponNotFound, ServerSentEvent},
+    spec::{BadInput, Busy, CouponName, CouponNotFound, ServerSentEvent, StreamFull},
 };
 use crate::live::{
     LiveHub,
@@ -45,19 +46,18 @@ pub async fn read(
     headers: HeaderMap,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
     if !reads.turn().await {
         return Err(ApiError::Unavailable);
     }
     let rx = reads.find(&name).await?.ok_or(ApiError::CouponNotFound)?;
     let state = stock::public(&rx.borrow());
     let etag = etag(&state);
-    let unchanged = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| matches!(tag.trim(), "*") || tag.trim() == etag);
+    // A missing or malformed `If-None-Match` is no condition: the stock is sent.
+    let unchanged = match (headers.typed_get::<IfNoneMatch>(), etag.parse::<ETag>()) {
+        (Some(condition), Ok(tag)) => !condition.precondition_passes(&tag),
+        _ => false,
+    };
     let cache = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, CACHE_CONTROL.to_owned()),
@@ -89,9 +89,7 @@ fn etag(state: &CouponStock) -> String {
     params(CouponName),
     responses(
         (status = 200, description = "Event `stock` with the JSON of `GET /stock` on connect and after every change (coalesced to LIVE_COALESCE_MS); ids are versions; no claimer ids", content_type = "text/event-stream", body = ServerSentEvent),
-        (status = 503, description = "`too_many_subscribers`, `unavailable` or `timeout`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        CouponNotFound, BadInput
+        CouponNotFound, BadInput, StreamFull
     )
 )]
 pub async fn events(
@@ -100,7 +98,7 @@ pub async fn events(
     State(shutdown): State<CancellationToken>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    app::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
+    app::contract::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
     let place = hub.admit().ok_or(ApiError::TooManySubscribers)?;
     let rx = reads.find(&name).await?.ok_or(ApiError::CouponNotFound)?;
     let settings = hub.settings();

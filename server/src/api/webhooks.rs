@@ -1,8 +1,8 @@
 //! `/api/webhooks` (admin): endpoints, their secrets and their delivery logs (docs/webhooks.md).
 
 use app::{
-    api_types::ErrorBody,
-    webhooks::{Delivery, NewWebhook, Webhook, WebhookPatch, WebhookWithSecret},
+    contract::api_types::ErrorBody,
+    contract::webhooks::{Delivery, NewWebhook, Webhook, WebhookPatch, WebhookWithSecret},
 };
 use axum::{Json, extract::State, http::StatusCode};
 

@@ -15,7 +15,7 @@ use super::AuthError;
 use crate::{
     api::ApiError,
     credentials::{api_keys, caller::Caller, session},
-    policy,
+    http::policy,
     state::AppState,
 };
 

@@ -1,6 +1,6 @@
 //! Why a request was refused by the guard, as the API's error JSON.
 
-use app::{api_keys::Scope, api_types::ErrorBody};
+use app::{contract::api_keys::Scope, contract::api_types::ErrorBody};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},

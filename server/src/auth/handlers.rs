@@ -13,7 +13,7 @@ use super::AdminAuth;
 use crate::credentials::session;
 use crate::{
     api::ApiError,
-    rate_limit::{ClientAddr, RateLimits},
+    http::rate_limit::{ClientAddr, RateLimits},
     sale::Sales,
     state::AppState,
 };
@@ -65,7 +65,7 @@ async fn sign_in(
     tracing::warn!(%ip, "admin sign-in refused: wrong password");
     let again = format!(
         "/signin?error=wrong_password&next={}",
-        app::url::encode(next)
+        app::contract::url::encode(next)
     );
     (jar, Redirect::to(&again)).into_response()
 }

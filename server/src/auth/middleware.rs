@@ -1,6 +1,6 @@
 //! The guard in front of every route: cross-site check, then the admin rule of [`policy`].
 
-use app::admin_types::{Actor, AdminStatus};
+use app::contract::admin_types::{Actor, AdminStatus};
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, Method, header},
@@ -10,7 +10,8 @@ use axum::{
 
 use super::{AuthError, caller, canonical};
 use crate::{
-    api::ApiError, config::ClaimAuthMode, credentials::caller::Caller, policy, state::AppState,
+    api::ApiError, config::ClaimAuthMode, credentials::caller::Caller, http::policy,
+    state::AppState,
 };
 
 /// Refuses ambiguous paths first (see [`canonical`]) and state-changing requests from another
@@ -62,7 +63,7 @@ pub async fn require_admin(
         }
     }
     // A key admitted here (its scope covers the route) counts as signed in, as the admin token
-    // does: the app's own check (`app::backend::admits`) then serves it too.
+    // does: the app's own check (`app::server_fns::backend::admits`) then serves it too.
     let signed_in = matches!(caller, Caller::Admin(_) | Caller::Key(_));
     let admitted = public || !state.auth.required() || signed_in;
     if !admitted {
@@ -122,7 +123,7 @@ fn refuse(request: Request) -> Response {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let target = format!("/signin?next={}", app::url::encode(&back));
+    let target = format!("/signin?next={}", app::contract::url::encode(&back));
     Redirect::to(&target).into_response()
 }
 

@@ -1,8 +1,8 @@
 //! Admin authentication: who may use the admin pages and the admin JSON calls.
 //!
-//! [`crate::policy`] is the one place that decides which routes are public; everything else is an admin
+//! [`crate::http::policy`] is the one place that decides which routes are public; everything else is an admin
 //! route. [`require_admin`] enforces it on every request, before any handler: it wraps every route
-//! and the fallback ([`crate::layers`]), so no path escapes it.
+//! and the fallback ([`crate::http`]), so no path escapes it.
 
 pub mod caller;
 mod canonical;

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::api_types::ClaimReceipt;
+use app::contract::api_types::ClaimReceipt;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -162,8 +162,8 @@ impl Batcher {
     /// Returns false when the coupon does not exist.
     async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
         let started = Instant::now();
-        let waiting = crate::metrics::PoolWait::start();
-        let acquired = super::connection(&self.pool).await;
+        let waiting = crate::telemetry::metrics::PoolWait::start();
+        let acquired = super::outcome::connection(&self.pool).await;
         drop(waiting);
         let mut conn = match acquired {
             Ok(conn) => conn,
@@ -177,7 +177,7 @@ impl Batcher {
         drop(conn);
         match settled {
             Ok(outcomes) => {
-                crate::metrics::batch_settled(outcomes.len(), started);
+                crate::telemetry::metrics::batch_settled(outcomes.len(), started);
                 let exists = !outcomes
                     .iter()
                     .all(|o| matches!(o, Err(ClaimError::NotFound)));

@@ -4,106 +4,20 @@
 //! claims reach it, so the strategy can change without touching handlers.
 
 mod batched;
+mod outcome;
 mod per_request;
 pub mod plan;
 mod settle;
 
 use std::sync::Arc;
 
-use app::api_types::ClaimReceipt;
-use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, pool::PoolConnection};
+use app::contract::api_types::ClaimReceipt;
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+pub use outcome::{ClaimError, Refusal};
+
 use crate::{config::EngineMode, live::LiveHub};
-
-/// Why a claim did not succeed. The order of checks is: not found, paused, not started, ended,
-/// already claimed, sold out.
-#[derive(Debug, thiserror::Error)]
-pub enum ClaimError {
-    #[error("no coupon has this name")]
-    NotFound,
-    /// The sale refuses claims now: paused, or outside its window.
-    #[error(transparent)]
-    Refused(Refusal),
-    #[error("this user already holds this coupon")]
-    AlreadyClaimed,
-    #[error("this coupon has no stock left")]
-    SoldOut,
-    /// The database could not be reached in time, or refused for a passing reason; nothing was
-    /// claimed.
-    #[error("the database is overloaded")]
-    Unavailable,
-    /// The database failed after the claim may have committed (e.g. it crashed between COMMIT and
-    /// the flush to disk): whether the user holds the coupon is unknown here. A retry tells.
-    #[error("the claim may or may not have been recorded")]
-    OutcomeUnknown,
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-/// Why a sale refuses every claim right now, judged in the claim statement on the locked coupon
-/// row by the database's clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("the sale is paused")]
-    Paused,
-    #[error("the sale has not started")]
-    NotStarted { starts_at: DateTime<Utc> },
-    #[error("the sale has ended")]
-    Ended,
-}
-
-impl Refusal {
-    /// The refusal the claim statements return (`paused`, `not_started`, `ended`), if any.
-    pub(crate) fn from_db(code: Option<&str>, starts_at: Option<DateTime<Utc>>) -> Option<Self> {
-        match (code?, starts_at) {
-            ("not_started", Some(starts_at)) => Some(Self::NotStarted { starts_at }),
-            ("ended", _) => Some(Self::Ended),
-            // "paused", and anything unexpected: refusing is the safe side.
-            _ => Some(Self::Paused),
-        }
-    }
-}
-
-impl ClaimError {
-    /// What a failed claim statement means for the client, logged here once: a connection lost
-    /// mid-way is `OutcomeUnknown`, a busy database (no connection in time, or a passing refusal:
-    /// [`crate::db::is_transient`]) is `Unavailable` with nothing claimed, anything else stays a
-    /// database error (an opaque 500).
-    pub fn classify(error: sqlx::Error) -> Self {
-        if crate::db::may_have_committed(&error) {
-            tracing::warn!(%error, "database connection lost during a claim: outcome unknown (503)");
-            Self::OutcomeUnknown
-        } else if crate::db::is_transient(&error) {
-            tracing::warn!(%error, "database busy during a claim: answered 503");
-            Self::Unavailable
-        } else {
-            Self::Database(error)
-        }
-    }
-}
-
-/// A pooled connection for claims, or `Unavailable`: a claim that never reached the database
-/// committed nothing, whatever the error (none in time, or a connection that could not be made:
-/// during a failover the load balancer accepts and drops it).
-async fn connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, ClaimError> {
-    pool.acquire().await.map_err(|error| {
-        tracing::warn!(%error, "no database connection for a claim: answered 503");
-        ClaimError::Unavailable
-    })
-}
-
-/// Grants whose commit PostgreSQL kept locally although no synchronous standby confirmed it
-/// ([`crate::db::sync_wait`]): a failover may take them back, so they are answered
-/// `OutcomeUnknown`. Logged here, once per statement.
-fn log_unconfirmed(coupon: &str, grants: usize) {
-    tracing::warn!(
-        coupon,
-        grants,
-        "commit not confirmed by a synchronous standby (wait cancelled): claim_outcome_unknown"
-    );
-}
 
 /// A claim's outcome as a metrics label.
 fn outcome(result: &Result<ClaimReceipt, ClaimError>) -> &'static str {
@@ -136,7 +50,7 @@ pub struct ClaimEngine {
     pool: PgPool,
     strategy: Strategy,
     live: Option<LiveHub>,
-    activity: crate::activity::ClaimActivity,
+    activity: crate::telemetry::activity::ClaimActivity,
 }
 
 impl ClaimEngine {
@@ -158,7 +72,7 @@ impl ClaimEngine {
     }
 
     /// Marks `activity` on every claim (the webhook dispatcher yields to a running sale).
-    pub fn with_activity(mut self, activity: crate::activity::ClaimActivity) -> Self {
+    pub fn with_activity(mut self, activity: crate::telemetry::activity::ClaimActivity) -> Self {
         self.activity = activity;
         self
     }
@@ -204,7 +118,7 @@ impl ClaimEngine {
             ClaimError::Database(db) => ClaimError::classify(db),
             other => other,
         });
-        crate::metrics::claim_answered(outcome(&result), started);
+        crate::telemetry::metrics::claim_answered(outcome(&result), started);
         result
     }
 

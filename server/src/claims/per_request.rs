@@ -1,6 +1,6 @@
 //! One transaction (one statement) per claim.
 
-use app::api_types::ClaimReceipt;
+use app::contract::api_types::ClaimReceipt;
 use sqlx::PgPool;
 
 use super::{
@@ -18,14 +18,14 @@ pub(super) async fn claim(
     user_id: &str,
     coupon_name: &str,
 ) -> Result<ClaimReceipt, ClaimError> {
-    let mut conn = super::connection(pool).await?;
+    let mut conn = super::outcome::connection(pool).await?;
     for _ in 0..ATTEMPTS {
         let (attempt, unconfirmed) =
             db::sync_wait::watch(db::claims::claim_one(&mut *conn, user_id, coupon_name)).await;
         let attempt = match attempt {
             // Only a statement that wrote can have waited for a standby.
             Ok(_) if unconfirmed => {
-                super::log_unconfirmed(coupon_name, 1);
+                super::outcome::log_unconfirmed(coupon_name, 1);
                 return Err(ClaimError::OutcomeUnknown);
             }
             Ok(attempt) => attempt,

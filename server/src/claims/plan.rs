@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::api_types::ClaimReceipt;
+use app::contract::api_types::ClaimReceipt;
 use chrono::{DateTime, Utc};
 
 use super::ClaimError;

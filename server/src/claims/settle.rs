@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::api_types::ClaimReceipt;
+use app::contract::api_types::ClaimReceipt;
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
@@ -29,7 +29,7 @@ pub(super) async fn settle(
         return settled;
     }
     let outcomes = settled?;
-    super::log_unconfirmed(coupon, outcomes.iter().filter(|o| o.is_ok()).count());
+    super::outcome::log_unconfirmed(coupon, outcomes.iter().filter(|o| o.is_ok()).count());
     Ok(outcomes
         .into_iter()
         .map(|outcome| outcome.and(Err(ClaimError::OutcomeUnknown)))

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
+use axum::http::Method;
+
 use super::{api_keys::KeyEntry, shopper_token::Shopper};
+use crate::http::policy;
 
 /// The caller of a request, as the guard judged it (a request extension).
 #[derive(Debug, Clone)]
@@ -19,11 +22,15 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// True for the admin and for a key that may read admin data (`read` or `admin` scope).
-    pub fn reads_admin_data(&self) -> bool {
+    /// True for the admin, and for a key that the admin rule would let through for `method path`
+    /// ([`policy::scopes_accepted`]): what a public route shows only to those with admin rights
+    /// follows the same rule as the admin routes (for a `GET`, the `read` or `admin` scope).
+    pub fn reads_admin_data(&self, method: &Method, path: &str) -> bool {
         match self {
             Self::Admin(_) => true,
-            Self::Key(key) => app::api_keys::Scope::Read.granted_by(&key.scopes),
+            Self::Key(key) => policy::scopes_accepted(method, path)
+                .iter()
+                .any(|scope| scope.granted_by(&key.scopes)),
             Self::Anonymous | Self::Shopper(_) => false,
         }
     }

@@ -205,7 +205,7 @@ impl ShopperTokens {
         if exp.saturating_sub(issued) > self.0.max_lifetime_secs {
             return Err(TokenRefusal::LifetimeTooLong);
         }
-        app::validation::check_name(&sub).map_err(|_| TokenRefusal::InvalidSubject)?;
+        app::contract::validation::check_name(&sub).map_err(|_| TokenRefusal::InvalidSubject)?;
         Ok(Shopper {
             user_id: sub,
             coupon: claims.coupon,

@@ -2,7 +2,7 @@
 //! `credentials::api_keys`). Creation and revocation announce themselves on [`CHANNEL`] in their
 //! own transaction, so every process hears of a committed change, and only of one.
 
-use app::api_keys::{ApiKey, Scope};
+use app::contract::api_keys::{ApiKey, Scope};
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, Transaction};
 

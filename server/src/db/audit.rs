@@ -1,6 +1,6 @@
 //! The admin audit log: append an entry, read pages in order.
 
-use app::audit::AuditEntry;
+use app::contract::audit::AuditEntry;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 

@@ -1,6 +1,6 @@
 //! A coupon's claims: keyset pages, prefix search, and whole lists read page by page.
 
-use app::admin_types::{Claimer, ClaimersPage};
+use app::contract::admin_types::{Claimer, ClaimersPage};
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use sqlx::{PgExecutor, PgPool};

@@ -1,6 +1,6 @@
 //! The admin's coupons list: pages of coupons, newest first.
 
-use app::api_types::CouponSummary;
+use app::contract::api_types::CouponSummary;
 use sqlx::PgExecutor;
 
 /// How many coupons exist.

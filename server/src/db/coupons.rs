@@ -1,7 +1,7 @@
 //! Coupon rows: create; read one (alone, or with its first page of claimers for the public
 //! `GET`); lock and change a sale.
 
-use app::api_types::{Coupon, CouponSummary};
+use app::contract::api_types::{Coupon, CouponSummary};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 

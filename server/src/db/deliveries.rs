@@ -1,7 +1,7 @@
 //! Webhook deliveries: the outbox turned into one delivery per event and endpoint, leased to one
 //! sender at a time, and their outcomes (the delivery log).
 
-use app::webhooks::{DELIVERY_LOG_LIMIT, Delivery};
+use app::contract::webhooks::{DELIVERY_LOG_LIMIT, Delivery};
 use sqlx::PgExecutor;
 
 /// Moves up to `limit` outbox rows into deliveries, in one statement (so one transaction): each

@@ -1,6 +1,6 @@
 //! Reads of the live dashboard (stock, claim times, newest claimers) and its cross-process NOTIFY.
 
-use app::live::{Claimer, LiveCoupon};
+use app::contract::live_types::{Claimer, LiveCoupon};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 

@@ -2,7 +2,7 @@
 //! triggers of migration `20261203000001_webhooks.sql`; their deliveries are in
 //! [`super::deliveries`].
 
-use app::webhooks::{EventType, Webhook};
+use app::contract::webhooks::{EventType, Webhook};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 

@@ -7,41 +7,17 @@
 pub mod hub;
 mod listener;
 mod publisher;
+mod settings;
 pub mod sse;
 pub mod stock;
 
-use std::time::Duration;
-
 pub use hub::LiveHub;
+pub use settings::LiveSettings;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 /// Most coupons a live board carries, newest first: the `/live` page and `GET /api/events`.
 pub const BOARD_LIMIT: i64 = 500;
-
-/// Settings of the live updates.
-#[derive(Debug, Clone, Copy)]
-pub struct LiveSettings {
-    /// The publisher's round: the bound on database re-reads and NOTIFYs per process.
-    pub refresh: Duration,
-    /// The most often a subscriber gets an update.
-    pub coalesce: Duration,
-    /// Interval of the keep-alive comment.
-    pub keep_alive: Duration,
-    /// Most streams open at once in this process; more get `503`.
-    pub max_subscribers: usize,
-}
-
-impl Default for LiveSettings {
-    fn default() -> Self {
-        Self {
-            refresh: Duration::from_millis(50),
-            coalesce: Duration::from_millis(100),
-            keep_alive: Duration::from_secs(15),
-            max_subscribers: 10_000,
-        }
-    }
-}
 
 /// Starts the publisher and the listener of this process; both stop on `shutdown`.
 pub fn start(pool: &PgPool, settings: LiveSettings, shutdown: &CancellationToken) -> LiveHub {

@@ -3,7 +3,9 @@
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
-use app::live::{ClaimsEvent, LiveBoard, LiveCoupon, SoldOutEvent, StockEvent, event};
+use app::contract::live_types::{
+    ClaimsEvent, LiveBoard, LiveCoupon, SoldOutEvent, StockEvent, event,
+};
 use axum::{
     http::{HeaderName, HeaderValue},
     response::{

@@ -20,7 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::{api_types::CouponStock, live::LiveCoupon};
+use app::contract::{api_types::CouponStock, live_types::LiveCoupon};
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use super::LiveHub;
-use crate::{activity::ClaimActivity, db, metrics};
+use crate::{db, telemetry::activity::ClaimActivity, telemetry::metrics};
 
 /// A watched coupon not read for this long is let go (the next read reads it again).
 pub const IDLE: Duration = Duration::from_secs(60);

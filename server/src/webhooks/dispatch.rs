@@ -11,8 +11,18 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::{Webhooks, send};
+use super::{Settings, Webhooks, send};
 use crate::db::{self, deliveries::Outcome};
+
+/// Starts this process's dispatcher (unless WEBHOOK_DELIVERIES is off); it stops with
+/// `shutdown`.
+pub fn start(webhooks: &Webhooks, shutdown: &CancellationToken) {
+    if !webhooks.0.settings.deliveries {
+        tracing::info!("WEBHOOK_DELIVERIES=false: this process sends no webhooks");
+        return;
+    }
+    tokio::spawn(run(webhooks.clone(), shutdown.clone()));
+}
 
 /// Outbox rows moved per statement.
 const FAN_OUT_ROWS: i64 = 200;
@@ -85,7 +95,7 @@ struct Throttle {
 }
 
 impl Throttle {
-    fn full(settings: &super::Settings) -> Self {
+    fn full(settings: &Settings) -> Self {
         let rate = f64::from(settings.rate_during_claims);
         let chunk = (settings.concurrency.div_ceil(4) as f64)
             .min(rate / 10.0)
@@ -152,12 +162,12 @@ async fn round(
             more = true;
         }
     }
-    start(webhooks, senders, done, wake, leased);
+    send_each(webhooks, senders, done, wake, leased);
     Ok(if more { Next::Now } else { Next::Wait })
 }
 
 /// Sends each leased delivery in a task of its own, holding one sender's permit.
-fn start(
+fn send_each(
     webhooks: &Webhooks,
     senders: &Arc<Semaphore>,
     done: &mpsc::UnboundedSender<Outcome>,
@@ -246,7 +256,7 @@ async fn upkeep(webhooks: Webhooks, shutdown: CancellationToken) {
     let mut rounds = 0u32;
     loop {
         match db::deliveries::oldest_pending_age(&inner.pool).await {
-            Ok(age) => crate::metrics::webhook_lag(age),
+            Ok(age) => crate::telemetry::metrics::webhook_lag(age),
             Err(error) => tracing::debug!(%error, "webhook lag not measured"),
         }
         rounds += 1;

@@ -2,8 +2,8 @@
 //! are in the answers of create and rotate only, and never in the audit log.
 
 use app::{
-    audit::action,
-    webhooks::{Delivery, NewWebhook, Webhook, WebhookPatch, WebhookWithSecret},
+    contract::audit::action,
+    contract::webhooks::{Delivery, NewWebhook, Webhook, WebhookPatch, WebhookWithSecret},
 };
 use serde_json::{Value, json};
 use sqlx::{PgConnection, Postgres, Transaction};

@@ -53,7 +53,7 @@ pub async fn attempt(client: &Client, settings: &Settings, delivery: &Leased) ->
         (false, Some(wait)) => ("pending", "retry", wait),
         (false, None) => ("failed", "failed", Duration::ZERO),
     };
-    crate::metrics::webhook_attempted(outcome, seconds);
+    crate::telemetry::metrics::webhook_attempted(outcome, seconds);
     Outcome {
         id: delivery.id,
         endpoint_id: delivery.endpoint_id,

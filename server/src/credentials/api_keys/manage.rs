@@ -2,8 +2,8 @@
 //! announced to the other processes when it commits.
 
 use app::{
-    api_keys::{ApiKey, CreatedApiKey, NewApiKey},
-    audit::action,
+    contract::api_keys::{ApiKey, CreatedApiKey, NewApiKey},
+    contract::audit::action,
 };
 use serde_json::json;
 

@@ -17,7 +17,7 @@ use std::{
     },
 };
 
-use app::api_keys::Scope;
+use app::contract::api_keys::Scope;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;

@@ -1,0 +1,245 @@
+//! The sale's own rules outside the claim engine: the admin's actions on a sale (create, change
+//! amount, pause or window, release a claim), the shop's check and redemption of a claim, and the
+//! audit log entry of each, written in the action's own transaction; and the public read of a
+//! coupon answered from memory ([`coupon_cache`]). The JSON API and the UI's server functions
+//! both come here, so both change coupons the same way.
+
+pub mod coupon_cache;
+
+use app::{
+    contract::api_types::CouponSummary,
+    contract::audit::action,
+    contract::sale::{CouponPatch, HeldClaim, Release, check_window},
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::{Connection, PgPool};
+
+use crate::{db, live::LiveHub};
+
+/// Why an admin action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SaleError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a coupon with this name already exists")]
+    NameTaken,
+    #[error("no coupon has this name")]
+    NotFound,
+    #[error("the amount is below the {claimed} units already claimed")]
+    BelowClaimed { claimed: i64 },
+    #[error("this user holds no claim of this coupon")]
+    ClaimNotFound,
+    #[error("this claim was redeemed already")]
+    AlreadyRedeemed { redeemed_at: DateTime<Utc> },
+    #[error("a redeemed claim cannot be released")]
+    Redeemed { redeemed_at: DateTime<Utc> },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Runs admin actions. Cheap to clone.
+#[derive(Clone)]
+pub struct Sales {
+    pub pool: PgPool,
+    pub live: LiveHub,
+}
+
+/// The audited settings of a coupon.
+fn settings(c: &CouponSummary) -> Value {
+    json!({
+        "amount": c.amount,
+        "remaining_amount": c.remaining_amount,
+        "paused": c.paused,
+        "starts_at": c.starts_at,
+        "ends_at": c.ends_at,
+    })
+}
+
+impl Sales {
+    /// Creates a coupon with its whole stock remaining (name and amount already checked).
+    pub async fn create(
+        &self,
+        actor: &str,
+        name: &str,
+        amount: i32,
+        starts_at: Option<DateTime<Utc>>,
+        ends_at: Option<DateTime<Utc>>,
+    ) -> Result<CouponSummary, SaleError> {
+        check_window(starts_at, ends_at).map_err(SaleError::Invalid)?;
+        let mut tx = self.pool.begin().await?;
+        let created = db::coupons::insert(&mut *tx, name, amount, starts_at, ends_at)
+            .await
+            .map_err(|e| {
+                if db::violates(&e, db::coupons::NAME_KEY) {
+                    SaleError::NameTaken
+                } else {
+                    e.into()
+                }
+            })?;
+        let after = settings(&created);
+        db::audit::append(
+            &mut *tx,
+            actor,
+            action::COUPON_CREATE,
+            Some(name),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        self.live.changed(&created.name);
+        Ok(created)
+    }
+
+    /// Applies `patch` in one transaction under the coupon's row lock. The amount may shrink
+    /// down to the units claimed, never below; the stock moves with it.
+    pub async fn patch(
+        &self,
+        actor: &str,
+        name: &str,
+        patch: &CouponPatch,
+    ) -> Result<CouponSummary, SaleError> {
+        let amount = patch.amount.map(i32::try_from).transpose().map_err(|_| {
+            SaleError::Invalid("amount must be an integer from 1 to 2147483647".into())
+        })?;
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        let before = db::coupons::lock(&mut tx, name)
+            .await?
+            .ok_or(SaleError::NotFound)?;
+        let amount = amount.unwrap_or(before.amount);
+        if i64::from(amount) < before.claimed() {
+            return Err(SaleError::BelowClaimed {
+                claimed: before.claimed(),
+            });
+        }
+        let starts_at = patch.starts_at.unwrap_or(before.starts_at);
+        let ends_at = patch.ends_at.unwrap_or(before.ends_at);
+        check_window(starts_at, ends_at).map_err(SaleError::Invalid)?;
+        let paused = patch.paused.unwrap_or(before.paused);
+        let after = db::coupons::patch(&mut tx, name, amount, paused, starts_at, ends_at).await?;
+        db::audit::append(
+            &mut *tx,
+            actor,
+            action::COUPON_PATCH,
+            Some(name),
+            Some(&settings(&before)),
+            Some(&settings(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        self.live.changed(name);
+        Ok(after)
+    }
+
+    /// Gives `user_id`'s unit of `name` back: the claim row goes (its history stays in the audit
+    /// log), the stock grows by one, and the user may claim again.
+    pub async fn release(
+        &self,
+        actor: &str,
+        name: &str,
+        user_id: &str,
+    ) -> Result<Release, SaleError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        db::coupons::lock(&mut tx, name)
+            .await?
+            .ok_or(SaleError::NotFound)?;
+        let Some(released) = db::claims::release(&mut tx, user_id, name).await? else {
+            let held = db::claims::held(&mut *tx, user_id, name).await?;
+            return Err(match held.and_then(|h| h.redeemed_at) {
+                Some(redeemed_at) => SaleError::Redeemed { redeemed_at },
+                None => SaleError::ClaimNotFound,
+            });
+        };
+        db::audit::append(
+            &mut *tx,
+            actor,
+            action::CLAIM_RELEASE,
+            Some(name),
+            Some(&json!({
+                "user_id": user_id,
+                "claim_id": released.claim_id,
+                "claimed_at": released.claimed_at,
+            })),
+            Some(&json!({ "remaining_amount": released.remaining_amount })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.live.changed(name);
+        Ok(Release {
+            user_id: user_id.to_owned(),
+            coupon_name: name.to_owned(),
+            claimed_at: released.claimed_at,
+            released_at: released.released_at,
+            remaining_amount: released.remaining_amount,
+        })
+    }
+
+    /// Redeems `user_id`'s claim of `name` for `actor` (the shop's checkout): once, audited. A
+    /// second redemption is refused with the first one's time.
+    pub async fn redeem(
+        &self,
+        actor: &str,
+        name: &str,
+        user_id: &str,
+    ) -> Result<HeldClaim, SaleError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(redeemed) = db::claims::redeem(&mut *tx, user_id, name).await? else {
+            let held = db::claims::held(&mut *tx, user_id, name).await?;
+            return Err(match held.and_then(|h| h.redeemed_at) {
+                Some(redeemed_at) => SaleError::AlreadyRedeemed { redeemed_at },
+                None => SaleError::ClaimNotFound,
+            });
+        };
+        let claim = HeldClaim {
+            user_id: user_id.to_owned(),
+            coupon_name: name.to_owned(),
+            claimed_at: redeemed.claimed_at,
+            redeemed_at: redeemed.redeemed_at,
+        };
+        let after = json!({ "user_id": user_id, "redeemed_at": claim.redeemed_at });
+        db::audit::append(
+            &mut *tx,
+            actor,
+            action::CLAIM_REDEEM,
+            Some(name),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    /// `user_id`'s claim of `name`, if any (one index probe).
+    pub async fn held(&self, name: &str, user_id: &str) -> Result<HeldClaim, SaleError> {
+        let held = db::claims::held(&self.pool, user_id, name)
+            .await?
+            .ok_or(SaleError::ClaimNotFound)?;
+        Ok(HeldClaim {
+            user_id: user_id.to_owned(),
+            coupon_name: name.to_owned(),
+            claimed_at: held.claimed_at,
+            redeemed_at: held.redeemed_at,
+        })
+    }
+
+    /// Records a sign-in attempt of `actor` (its address): a success with the session it opened,
+    /// or a failure. A failure to record is logged here, not raised: a sign-in is not refused
+    /// because the audit log could not be written.
+    pub async fn record_sign_in(&self, actor: &str, session: Option<&str>) {
+        let (what, after) = match session {
+            Some(id) => (
+                action::SIGNIN_SUCCESS,
+                Some(json!({ "session": format!("session:{id}") })),
+            ),
+            None => (action::SIGNIN_FAILURE, None),
+        };
+        let append = db::audit::append(&self.pool, actor, what, None, None, after.as_ref());
+        if let Err(error) = append.await {
+            tracing::error!(%error, action = what, "could not write the audit log");
+        }
+    }
+}
