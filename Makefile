@@ -39,7 +39,8 @@ bench-live:
 	@scripts/setup.sh bench
 	@scripts/bench-live.sh
 
-# Lighthouse (mobile) scores of the admin pages of a running server (default: the one of make run).
+# Lighthouse (mobile) scores of the admin pages of a running server (default: the one of make run):
+# performance gated at 90 (LIGHTHOUSE_MIN), with the facts make test gates (scripts/lighthouse.sh).
 lighthouse:
 	@scripts/setup.sh test
 	@scripts/lighthouse.sh $(URL)

@@ -43,8 +43,10 @@ const server = (listen: string, extra: Record<string, string>) => ({
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Generous bounds on a hang, not speed gates: an expectation that holds returns at once, and a
+  // loaded 2-core CI box may take a while to hydrate a page or deliver an event.
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
   retries: 0,

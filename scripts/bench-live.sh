@@ -49,12 +49,17 @@ log "release server on 127.0.0.1:$port"
 LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="${base%/*}/bench_live" LOG_LEVEL=warn RATE_LIMITS=${RATE_LIMITS:-false} \
   "$server_bin" &
 server_pid=$!
-for _ in $(seq 1 100); do
+# Up to two minutes for the server to answer (a loaded CI box starts it slowly), then on or out.
+for _ in $(seq 1 1200); do
   curl -fs "http://127.0.0.1:$port/health" >/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "the server exited before answering /health" >&2; exit 1; }
   sleep 0.1
 done
+curl -fsS "http://127.0.0.1:$port/health" >/dev/null || { echo "the server did not answer /health within 2 minutes" >&2; exit 1; }
 
 log "${SUBSCRIBERS:-5000} subscribers of the ${STREAM:-admin} stream, ${CLAIMS:-3000} claims at ${RATE:-300}/s"
-timeout 120 "$load_bin" --base "http://127.0.0.1:$port" \
+# The generator has its own bounds (a minute to connect, half a minute per stream's end); this
+# one only ends a generator that hangs.
+timeout 600 "$load_bin" --base "http://127.0.0.1:$port" \
   --server-pid "$server_pid" --subscribers "${SUBSCRIBERS:-5000}" \
   --claims "${CLAIMS:-3000}" --rate "${RATE:-300}" --stream "${STREAM:-admin}"

@@ -3,9 +3,11 @@
 # PostgreSQL cluster, default settings), on a fresh cluster directory and free ports, then checks
 # what they would see: /health/ready answers 200, and the Playwright spec end2end/release/ opens
 # the page in Chromium (no console errors, hydrated), creates a coupon in the UI, claims it
-# through the API and sees the claim; then scripts/lighthouse.sh scores its pages. Leaves target/release/server and target/site built for the
-# later steps of make test. Usage: scripts/check-run.sh (make test runs it; CHECK_RUN_TIMEOUT
-# seconds, default 2400, bound the build and start).
+# through the API and sees the claim; then scripts/lighthouse.sh checks its pages: the bundle
+# compressed, immutable and within its byte budget, no console error, accessibility and best
+# practices 100, and prints the (simulated) performance scores. Leaves target/release/server and
+# target/site built for the later steps of make test. Usage: scripts/check-run.sh (make test runs
+# it; CHECK_RUN_TIMEOUT seconds, default 2400, bound the build and start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/log.sh
@@ -47,9 +49,11 @@ log "make run is ready at $url"
 curl -fsS "$url/health/ready" | grep -q '"ready"'
 log "Playwright against the release server (end2end/release/)"
 (cd end2end && E2E_RELEASE_URL=$url npx playwright test -c release.config.ts)
-# The goal is 90 (make lighthouse); here the floor is 80, below every score measured with the
-# bundle compressed (91-95) and above every one without (73-74), so CPU noise on a busy CI box
-# cannot fail a landing but losing the compression does (docs/benchmark.md, "The UI bundle").
-log "Lighthouse (mobile) on the release server's pages"
-LIGHTHOUSE_MIN=${LIGHTHOUSE_MIN:-80} scripts/lighthouse.sh "$url"
+# The performance score is simulated from this machine's CPU, and a busy CI box moved it below
+# every floor tried (77 against 80): here it is printed, not gated (make lighthouse gates it at
+# 90). What makes it good is gated instead, the same on any machine: the bundle served
+# compressed and immutable within its byte budget, no console error, accessibility and best
+# practices 100 (docs/benchmark.md, "The UI bundle").
+log "Lighthouse (mobile) on the release server's pages, and its bundle on the wire"
+LIGHTHOUSE_MIN=0 scripts/lighthouse.sh "$url"
 log "the release build of make run works"

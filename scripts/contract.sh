@@ -32,7 +32,12 @@ start_server() { # claim-auth label
     WEBHOOK_DELIVERIES=false \
     "$binary" > "$report/server-$2.log" 2>&1) &
   server_pid=$!
-  for _ in $(seq 100); do curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null && break; sleep 0.2; done
+  # Up to two minutes (a loaded CI box), then ready or out with its log.
+  for _ in $(seq 600); do
+    curl -fsS -o /dev/null "$base/health/ready" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
   curl -fsS "$base/health/ready" | grep -q '"ready"' || { cat "$report/server-$2.log"; exit 1; }
 }
 

@@ -20,8 +20,10 @@
 #   scripts/ha.sh install       install etcd, HAProxy, PostgreSQL 15 and Patroni (.venv-ha/)
 #   scripts/ha.sh down          stop everything and delete the cluster
 #
-# HA_DIR (default /tmp/coupons-ha) holds it all; HA_PORT (default 56400) is HAProxy's port, and
-# the others follow: etcd +1/+2, node N's PostgreSQL +10N+1 and REST API +10N+2.
+# HA_DIR (default /tmp/coupons-ha) holds it all; HA_PORT (default 25400) is HAProxy's port, and
+# the others follow: etcd +1/+2, node N's PostgreSQL +10N+1 and REST API +10N+2. Keep them all
+# below Linux's ephemeral range (32768-60999): a node restarts on its own port, which an outgoing
+# connection may otherwise have taken as its local port meanwhile.
 # HA_REPLICATION=strict (default) | lenient (synchronous_mode_strict off: with the standby gone,
 # commits go unreplicated) | async (no synchronous replication): the two broken settings exist so
 # that the HA test tier can show it catches them.
@@ -33,7 +35,7 @@ log() { log_as ha "$@" >&2; } # stdout: only what a command answers (up: the URL
 PATRONI_VERSION=4.1.5
 PG_BIN=/usr/lib/postgresql/15/bin
 HA_DIR=$(realpath -m "${HA_DIR:-/tmp/coupons-ha}")
-HA_PORT=${HA_PORT:-56400}
+HA_PORT=${HA_PORT:-25400}
 VENV=$PWD/.venv-ha
 # Chosen at `up` and remembered for the later commands.
 HA_REPLICATION=${HA_REPLICATION:-$(cat "$HA_DIR/replication" 2>/dev/null || echo strict)}
@@ -81,10 +83,10 @@ wait_for() {
   return 1
 }
 
-# The role Patroni's REST API gives node $1: primary, replica, or down.
+# The role Patroni's REST API gives node $1: primary, replica, or down (no answer within 3 s).
 role() {
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$(rest_port "$1")/primary" || true)
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$(rest_port "$1")/primary" || true)
   case "$code" in
   200) echo primary ;;
   503) echo replica ;;
@@ -106,6 +108,16 @@ node_with_role() {
   local n
   for n in "${NODES[@]}"; do
     if [ "$(role "$n")" = "$1" ]; then echo "$n" && return 0; fi
+  done
+  return 1
+}
+# The same, asked again for up to 30 s, for the commands that act on that node: a busy machine's
+# Patroni may answer late, which is no reason to give up.
+node_with_role_patiently() {
+  local i
+  for ((i = 0; i < 30; i++)); do
+    node_with_role "$1" && return 0
+    sleep 1
   done
   return 1
 }
@@ -274,7 +286,7 @@ heal() {
 
 failover() {
   local leader candidate
-  leader=$(node_with_role primary) || { log "no primary to switch over from" && exit 1; }
+  leader=$(node_with_role_patiently primary) || { log "no primary to switch over from" && exit 1; }
   candidate=$((3 - leader))
   log "switchover node$leader -> node$candidate"
   "$VENV/bin/patronictl" -c "$HA_DIR/node1/patroni.yml" switchover coupons \
@@ -287,7 +299,7 @@ failover() {
 # SIGKILL the primary's postmaster and backends only.
 kill_primary_postgres() {
   local n pm
-  n=$(node_with_role primary) || { log "no primary" && exit 1; }
+  n=$(node_with_role_patiently primary) || { log "no primary" && exit 1; }
   pm=$(head -1 "$HA_DIR/node$n/data/postmaster.pid")
   kill -9 "$pm" $(pgrep -P "$pm" || true) 2>/dev/null || true
   log "node$n: PostgreSQL killed with SIGKILL (its Patroni lives on)"
@@ -295,7 +307,7 @@ kill_primary_postgres() {
 
 kill_role() {
   local n
-  n=$(node_with_role "$1") || { log "no $1 to kill" && exit 1; }
+  n=$(node_with_role_patiently "$1") || { log "no $1 to kill" && exit 1; }
   kill_node "$n"
   log "node$n ($1) killed with SIGKILL"
 }

@@ -7,7 +7,8 @@
 #                           binaryen (npm, at the root)
 #   scripts/setup.sh lint   the wasm32 target (clippy of the browser build)
 #   scripts/setup.sh test   run's tools, then Chromium, sqlx-cli, Playwright (end2end/),
-#                           schemathesis (.venv/) and the HA tier's etcd, HAProxy and Patroni
+#                           schemathesis (.venv/), the de_DE.UTF-8 locale (the crash tier's
+#                           lc_messages) and the HA tier's etcd, HAProxy and Patroni
 #                           (scripts/ha.sh install: apt, .venv-ha/)
 #   scripts/setup.sh bench  run's tools, then wrk and perf
 set -euo pipefail
@@ -100,6 +101,15 @@ test_tools() {
     log "pip install schemathesis $SCHEMATHESIS_VERSION into .venv/"
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  # The crash tier runs PostgreSQL with German messages (a cancelled wait for a standby must be
+  # recognised in any language): the de_DE.UTF-8 locale, made from the locales package's data.
+  if ! locale -a 2>/dev/null | grep -qix 'de_DE.utf-\?8'; then
+    [ -e /usr/share/i18n/locales/de_DE ] || apt_install locales
+    log "localedef de_DE.UTF-8 (the crash tier's lc_messages)"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo localedef -i de_DE -f UTF-8 de_DE.UTF-8
   fi
   scripts/ha.sh install
 }

@@ -78,8 +78,11 @@ while [ "$e2e_auth_port" = "$e2e_port" ]; do e2e_auth_port=$(scripts/free-port.s
 # The shop's site of cross-origin.spec.ts (a page on another origin that claims).
 e2e_shop_port=$(scripts/free-port.sh)
 while [ "$e2e_shop_port" = "$e2e_port" ] || [ "$e2e_shop_port" = "$e2e_auth_port" ]; do e2e_shop_port=$(scripts/free-port.sh); done
+# The server live.spec.ts stops and restarts on its own port.
+e2e_own_port=$(scripts/free-port.sh)
+while [[ " $e2e_port $e2e_auth_port $e2e_shop_port " == *" $e2e_own_port "* ]]; do e2e_own_port=$(scripts/free-port.sh); done
 (cd end2end && DATABASE_URL=$e2e_db E2E_PORT=$e2e_port E2E_AUTH_PORT=$e2e_auth_port E2E_SHOP_PORT=$e2e_shop_port \
-  E2E_SERVER_BIN=target/release/server npx playwright test)
+  E2E_OWN_PORT=$e2e_own_port E2E_SERVER_BIN=target/release/server npx playwright test)
 
 log "make bench-live's load generator, small, on the release server with default rate limits"
 LIVE_SERVER_BIN=target/release/server LIVE_LOAD_PROFILE=dev RATE_LIMITS=true \

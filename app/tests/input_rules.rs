@@ -1,8 +1,9 @@
-//! The input rules of the API's request types, as a client meets them (app::validation through
-//! app::api_types). Outside the crate, so the rules module needs no test-only import of the types.
+//! The input rules of the API's request types, as a client meets them (app::contract::validation
+//! through app::contract::api_types). Outside the crate, so the rules module needs no test-only
+//! import of the types.
 
-use app::api_types::{ClaimRequest, NewCoupon};
-use app::validation::{check_name, describe};
+use app::contract::api_types::{ClaimRequest, NewCoupon};
+use app::contract::validation::{check_name, describe};
 use validator::Validate;
 
 fn coupon(name: &str, amount: i64) -> Result<(), String> {

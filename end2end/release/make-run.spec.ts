@@ -136,7 +136,7 @@ test("the stock read and stream serve shoppers on the defaults", async ({ reques
     }
   })().catch(() => {});
   expect((await request.post("/api/coupons/claim", { data: { user_id: "stock-watcher", coupon_name: name } })).status()).toBe(200);
-  await expect.poll(() => events.some((e) => e.includes('"remaining_amount":3')), { timeout: 5000 }).toBe(true);
+  await expect.poll(() => events.some((e) => e.includes('"remaining_amount":3')), { timeout: 30_000 }).toBe(true);
   await expect.poll(async () => (await (await request.get(`/api/coupons/${name}/stock`)).json()).claimed).toBe(1);
   controller.abort();
   await read;

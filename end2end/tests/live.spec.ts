@@ -77,8 +77,9 @@ test("picking another coupon on /live switches the live panel", async ({ page, r
   await expect(live.getByRole("list", { name: "Newest claimers" })).toContainText("picker");
 });
 
-// A server process of our own, so the test can stop and restart it on the same port.
-const ownPort = 8202;
+// A server process of our own, so the test can stop and restart it on the same port
+// (scripts/test.sh picks a free one, below the ephemeral range: see scripts/free-port.sh).
+const ownPort = Number(process.env.E2E_OWN_PORT ?? "8202");
 const ownBase = `http://127.0.0.1:${ownPort}`;
 
 async function startOwnServer(): Promise<ChildProcess> {
@@ -94,7 +95,7 @@ async function startOwnServer(): Promise<ChildProcess> {
     },
     stdio: "inherit",
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`${ownBase}/health`)).ok) return child;
@@ -111,15 +112,15 @@ async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
-  // SIGTERM must not hang on the open SSE stream.
+  // SIGTERM must not hang on the open SSE stream (a bound on a hang, not a speed gate).
   await Promise.race([
     exited,
-    new Promise((_, reject) => setTimeout(() => reject(new Error("SIGTERM took over 5 s")), 5_000)),
+    new Promise((_, reject) => setTimeout(() => reject(new Error("SIGTERM took over 60 s")), 60_000)),
   ]);
 }
 
 test("the dashboard reconnects after a server restart and shows the right numbers", async ({ page, request }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(300_000);
   const name = `E2E_RESTART_${Date.now()}`;
   let server = await startOwnServer();
   try {
@@ -131,7 +132,7 @@ test("the dashboard reconnects after a server restart and shows the right number
     await expect(live.getByTestId("remaining")).toHaveText("8");
     // A claim on the other server process (same database) arrives through LISTEN/NOTIFY.
     expect(await claimAll(request, name, ["elsewhere"])).toEqual([200]);
-    await expect(live.getByTestId("remaining")).toHaveText("7", { timeout: 2_000 });
+    await expect(live.getByTestId("remaining")).toHaveText("7");
 
     await stop(server);
     await expect(live.getByRole("status")).toHaveText("Reconnecting…");
@@ -141,7 +142,7 @@ test("the dashboard reconnects after a server restart and shows the right number
     }
 
     server = await startOwnServer();
-    await expect(live.getByRole("status")).toHaveText("Live", { timeout: 15_000 });
+    await expect(live.getByRole("status")).toHaveText("Live", { timeout: 60_000 });
     await expect(live.getByTestId("remaining")).toHaveText("4");
     await expect(live.getByRole("list", { name: "Newest claimers" }).getByRole("listitem").first()).toContainText("down-3");
 

@@ -8,7 +8,8 @@
 ha_runs() {
   local kind c round=0 ha_dir ha_port ha_base
   ha_dir="$work/ha"
-  ha_port=$(( ($(scripts/free-port.sh) % 200) * 100 + 30000 ))
+  # HAProxy's port and the 22 after it, below the ephemeral range (20000-30922).
+  ha_port=$(( ($(scripts/free-port.sh) % 110) * 100 + 20000 ))
   ha_base=$(HA_DIR=$ha_dir HA_PORT=$ha_port scripts/ha.sh up)
   ha_db="${ha_base%/*}/bench"
   psql -q "${ha_base%/*}/postgres" -c "CREATE DATABASE bench"

@@ -31,6 +31,12 @@ pub enum Failure {
     /// The database is busy (no connection in time, or a passing refusal): `503`, retry.
     #[error("The server is busy. Try again in a moment.")]
     Busy,
+    /// The change was committed on the primary database, but no standby confirmed it: `503`.
+    #[error(
+        "The change was saved, but the standby database did not confirm it, so a failover may \
+         undo it. Reload to see whether it took effect."
+    )]
+    Unconfirmed,
     /// Anything else: `500`.
     #[error("The server could not do this just now. Try again in a moment.")]
     Broken,
@@ -39,7 +45,7 @@ pub enum Failure {
 impl From<Failure> for crate::contract::errors::LoadError {
     fn from(failure: Failure) -> Self {
         match failure {
-            Failure::Busy => Self::Busy(failure.to_string()),
+            Failure::Busy | Failure::Unconfirmed => Self::Busy(failure.to_string()),
             Failure::Broken => Self::Failed(failure.to_string()),
         }
     }

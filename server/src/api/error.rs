@@ -60,6 +60,11 @@ pub enum ApiError {
          unknown; retry it: the answer will tell (your claim, or already_claimed)"
     )]
     ClaimOutcomeUnknown,
+    #[error(
+        "the change was committed on the primary, but no synchronous standby confirmed it: a \
+         failover may undo it; read it back (or send it again) before relying on it"
+    )]
+    OutcomeUnknown,
     #[error("too many requests from this client or for this user; retry after the given seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("too many live streams are open on this server; retry in a moment")]
@@ -112,6 +117,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::ClaimOutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "claim_outcome_unknown"),
+            Self::OutcomeUnknown => (StatusCode::SERVICE_UNAVAILABLE, "outcome_unknown"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::TooManySubscribers => (StatusCode::SERVICE_UNAVAILABLE, "too_many_subscribers"),
             Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
@@ -170,6 +176,7 @@ impl From<crate::credentials::api_keys::KeyError> for ApiError {
         match error {
             KeyError::NotFound => Self::KeyNotFound,
             KeyError::Database(e) => e.into(),
+            KeyError::Commit(e) => e.into(),
             KeyError::Internal(e) => Self::Internal(e),
         }
     }
@@ -183,7 +190,18 @@ impl From<crate::webhooks::WebhookError> for ApiError {
             WebhookError::DeliveryNotFound => Self::DeliveryNotFound,
             WebhookError::Refused(why) => Self::InvalidRequest(why.to_string()),
             WebhookError::Database(e) => e.into(),
+            WebhookError::Commit(e) => e.into(),
             WebhookError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+/// An admin write's commit: kept only locally is `503 outcome_unknown`.
+impl From<crate::db::sync_wait::CommitError> for ApiError {
+    fn from(error: crate::db::sync_wait::CommitError) -> Self {
+        match error {
+            crate::db::sync_wait::CommitError::Database(e) => e.into(),
+            crate::db::sync_wait::CommitError::Unconfirmed => Self::OutcomeUnknown,
         }
     }
 }
@@ -199,6 +217,7 @@ impl From<SaleError> for ApiError {
             SaleError::AlreadyRedeemed { redeemed_at } => Self::AlreadyRedeemed { redeemed_at },
             SaleError::Redeemed { redeemed_at } => Self::Redeemed { redeemed_at },
             SaleError::Database(e) => e.into(),
+            SaleError::Commit(e) => e.into(),
         }
     }
 }

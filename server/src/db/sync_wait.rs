@@ -19,10 +19,13 @@
 //! Benutzeraufforderung"), and sqlx logs nothing else of a notice (no SQLSTATE, which is the
 //! generic `01000` here anyway). The severity comes from the protocol's `V` field, which
 //! PostgreSQL never translates, and sqlx logs a `WARNING` at level `WARN`. The statements
-//! watched (a claim, a batch) raise no other warning, and a false alarm would only answer
-//! "outcome unknown" for a claim that a retry shows: never a lost one.
+//! watched (a claim, a batch, an admin write's commit) raise no other warning, and a false alarm
+//! would only answer "outcome unknown" for a change that a retry or a read shows: never a lost
+//! one. Admin writes commit through [`commit`].
 
 use std::{cell::Cell, future::Future};
+
+use sqlx::{Postgres, Transaction};
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::{
@@ -47,6 +50,32 @@ pub async fn watch<F: Future>(work: F) -> (F::Output, bool) {
             (output, UNCONFIRMED.with(Cell::get))
         })
         .await
+}
+
+/// Why an admin write's commit cannot be promised.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// PostgreSQL kept the commit locally; no synchronous standby confirmed it, so a failover
+    /// may take it back.
+    #[error("committed locally, not confirmed by a synchronous standby")]
+    Unconfirmed,
+}
+
+/// Commits `tx`, an admin write; one that PostgreSQL kept only locally is
+/// [`CommitError::Unconfirmed`] (logged here, once), never a plain success.
+pub async fn commit(tx: Transaction<'_, Postgres>) -> Result<(), CommitError> {
+    let (committed, unconfirmed) = watch(tx.commit()).await;
+    committed?;
+    if unconfirmed {
+        tracing::warn!(
+            "an admin write's commit was not confirmed by a synchronous standby (wait cancelled): \
+             answered outcome_unknown"
+        );
+        return Err(CommitError::Unconfirmed);
+    }
+    Ok(())
 }
 
 /// The `tracing` layer that marks the running [`watch`] when the warning arrives. Its own filter

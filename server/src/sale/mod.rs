@@ -35,6 +35,8 @@ pub enum SaleError {
     #[error("a redeemed claim cannot be released")]
     Redeemed { redeemed_at: DateTime<Utc> },
     #[error(transparent)]
+    Commit(#[from] crate::db::sync_wait::CommitError),
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
@@ -87,7 +89,7 @@ impl Sales {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         self.live.changed(&created.name);
         Ok(created)
     }
@@ -128,7 +130,7 @@ impl Sales {
             Some(&settings(&after)),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         self.live.changed(name);
         Ok(after)
     }
@@ -166,7 +168,7 @@ impl Sales {
             Some(&json!({ "remaining_amount": released.remaining_amount })),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         self.live.changed(name);
         Ok(Release {
             user_id: user_id.to_owned(),
@@ -209,7 +211,7 @@ impl Sales {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(claim)
     }
 

@@ -16,7 +16,7 @@ use sqlx::PgPool;
 
 use crate::{
     credentials::api_keys::{ApiKeys, KeyError},
-    db,
+    db::{self, sync_wait::CommitError},
     sale::{SaleError, Sales},
     state::ApiSpec,
 };
@@ -33,6 +33,7 @@ pub struct DbBackend {
 fn key_failure(what: &'static str, error: KeyError) -> Failure {
     match error {
         KeyError::Database(e) => failed(what)(e),
+        KeyError::Commit(e) => commit_failed(what, e),
         other => {
             tracing::error!(error = %other, "{what} failed");
             Failure::Broken
@@ -45,7 +46,17 @@ fn refused(what: &'static str, error: SaleError) -> Refused {
     match error {
         SaleError::NotFound | SaleError::ClaimNotFound => Refused::NotFound(error.to_string()),
         SaleError::Database(e) => Refused::Failed(failed(what)(e)),
+        SaleError::Commit(e) => Refused::Failed(commit_failed(what, e)),
         other => Refused::Rule(other.to_string()),
+    }
+}
+
+/// An admin write whose commit failed or was kept only locally (already logged by
+/// [`db::sync_wait::commit`]).
+pub(crate) fn commit_failed(what: &'static str, error: CommitError) -> Failure {
+    match error {
+        CommitError::Database(e) => failed(what)(e),
+        CommitError::Unconfirmed => Failure::Unconfirmed,
     }
 }
 
@@ -121,6 +132,7 @@ impl AdminBackend for DbBackend {
             Ok(coupon) => Ok(Created::Coupon(coupon)),
             Err(SaleError::NameTaken) => Ok(Created::NameTaken),
             Err(SaleError::Database(e)) => Err(failed("creating a coupon")(e)),
+            Err(SaleError::Commit(e)) => Err(commit_failed("creating a coupon", e)),
             // The form's rules are the API's: anything else is a bug, told as one.
             Err(other) => {
                 tracing::error!(error = %other, "creating a coupon refused after the input rules passed");

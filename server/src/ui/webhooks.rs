@@ -18,6 +18,7 @@ fn refused(what: &'static str) -> impl FnOnce(WebhookError) -> Refused {
         }
         WebhookError::Refused(why) => Refused::Rule(why.to_string()),
         WebhookError::Database(e) => Refused::Failed(crate::ui::failed(what)(e)),
+        WebhookError::Commit(e) => Refused::Failed(crate::ui::commit_failed(what, e)),
         other => {
             tracing::error!(error = %other, "{what} failed");
             Refused::Failed(Failure::Broken)

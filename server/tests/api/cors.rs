@@ -258,7 +258,12 @@ fn odd_origins_in_the_setting_refuse_to_start() {
         "https://shop.example/path",
         "ftp://shop.example",
     ] {
-        assert!(server::cors::Cors::new(&[bad.to_owned()]).is_err(), "{bad}");
+        assert!(
+            server::http::cors::Cors::new(&[bad.to_owned()]).is_err(),
+            "{bad}"
+        );
     }
-    assert!(server::cors::Cors::new(&["https://shop.example/".to_owned(), String::new()]).is_ok());
+    assert!(
+        server::http::cors::Cors::new(&["https://shop.example/".to_owned(), String::new()]).is_ok()
+    );
 }

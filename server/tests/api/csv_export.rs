@@ -53,10 +53,12 @@ async fn cells_that_a_spreadsheet_would_run_are_neutralised(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_stalled_download_holds_no_database_connection(pool: PgPool) {
-    // One connection only: if the export held it, nothing else could run.
+    // One connection only: if the export held it, nothing else could run. The stall below lasts
+    // until the end of the test, so a patient wait for the connection (a page of the export may
+    // still be reading when the other requests come) tells the same, however slow the machine.
     let app = common::spawn_with(&pool, |c| {
         c.db_pool_size = 1;
-        c.db_acquire_timeout_ms = 1000;
+        c.db_acquire_timeout_ms = 20_000;
     })
     .await;
     app.create("HUGE", 1_000_000).await;
@@ -73,6 +75,8 @@ async fn a_stalled_download_holds_no_database_connection(pool: PgPool) {
     assert_eq!(download.status(), 200);
     let first = download.chunk().await.unwrap().expect("a first chunk");
     let mut rows = first.iter().filter(|b| **b == b'\n').count();
+    // A moment for the export to fill the socket buffers and stall (not a condition: the
+    // requests below must succeed either way).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (status, body) = app.get("/api/coupons/OTHER").await;
     assert_eq!(status, 200, "{body}");

@@ -69,8 +69,14 @@ async fn a_key_reused_with_another_body_is_refused(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_same_key_at_the_same_moment_runs_once(pool: PgPool) {
-    let one = spawn(&pool).await;
-    let two = spawn(&pool).await;
+    // The request that runs the claim waits behind the lock until every other one has been
+    // answered, however long that takes here: no lock or statement timeout ends its wait first.
+    let patient = |c: &mut server::config::Config| {
+        c.db_lock_timeout_ms = 120_000;
+        c.db_statement_timeout_ms = 120_000;
+    };
+    let one = spawn_with(&pool, patient).await;
+    let two = spawn_with(&pool, patient).await;
     one.create("K", 100).await;
     // Hold the coupon's row lock so the first claim waits: the others arrive meanwhile.
     let blocker = common::hold_row_lock(&pool, "K").await;
@@ -95,7 +101,12 @@ async fn the_same_key_at_the_same_moment_runs_once(pool: PgPool) {
         }));
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The others are answered while the one that holds the key waits for the lock.
+    let wait =
+        common::Wait::new("19 of the 20 requests to be answered while one waits for the lock");
+    while tasks.iter().filter(|t| t.is_finished()).count() < tasks.len() - 1 {
+        wait.again().await;
+    }
     blocker.rollback().await.unwrap();
     let mut answers = Vec::new();
     for t in tasks {

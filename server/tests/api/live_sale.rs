@@ -5,13 +5,14 @@
 use std::time::Duration;
 
 use crate::common::{
-    spawn,
+    PATIENCE, spawn,
     sse::{SseEvent, SseReader},
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-const WAIT: Duration = Duration::from_secs(10);
+/// The longest a test waits for an event that must come.
+const WAIT: Duration = PATIENCE;
 
 /// The sale fields of a stock event.
 fn sale(e: &SseEvent) -> Value {

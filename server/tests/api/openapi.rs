@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use axum::http::Method;
 use serde_json::Value;
-use server::policy;
+use server::http::policy;
 use sqlx::PgPool;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "DELETE", "PUT"];

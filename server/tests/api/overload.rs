@@ -2,16 +2,18 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = "../migrations")]
 async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
-    // One connection, a short wait for it; the live dashboard's listener stays off the pool.
+    // One connection, a short wait for it; the live dashboard's listener stays off the pool. The
+    // claim that holds the connection waits for the lock as long as the test needs (no lock or
+    // statement timeout frees the connection before the test has seen the 503s).
     let app = common::spawn_with(&pool, |c| {
         c.db_pool_size = 1;
         c.db_acquire_timeout_ms = 300;
+        c.db_lock_timeout_ms = 120_000;
+        c.db_statement_timeout_ms = 120_000;
     })
     .await;
     app.create("BUSY", 10).await;
@@ -34,18 +36,7 @@ async fn no_free_connection_is_a_503_not_a_hang(pool: PgPool) {
         }
     });
     // Wait until that claim holds the connection and waits for the lock.
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if waiting > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::until_lock_waiters(&pool, 1).await;
 
     let (status, body) = app.get("/api/coupons/BUSY").await;
     assert_eq!(
@@ -82,10 +73,9 @@ async fn a_stuck_lock_ends_in_lock_timeout_503_and_claims_nothing(pool: PgPool) 
     app.create("LOCKED", 10).await;
     let blocker = common::hold_row_lock(&pool, "LOCKED").await;
     // The lock timeout ends the wait (without it the claim would wait as long as the lock).
-    let (status, body) =
-        tokio::time::timeout(Duration::from_secs(10), app.claim("stuck", "LOCKED"))
-            .await
-            .expect("the claim still waits for the lock after 10 s");
+    let (status, body) = tokio::time::timeout(common::PATIENCE, app.claim("stuck", "LOCKED"))
+        .await
+        .expect("the claim still waits for the lock after a minute");
     assert_eq!(
         (status, body["code"].as_str()),
         (503, Some("unavailable")),
@@ -113,9 +103,9 @@ async fn a_statement_over_the_statement_timeout_is_a_503_and_claims_nothing(pool
     .await;
     app.create("STUCK", 10).await;
     let blocker = common::hold_row_lock(&pool, "STUCK").await;
-    let (status, body) = tokio::time::timeout(Duration::from_secs(10), app.claim("u", "STUCK"))
+    let (status, body) = tokio::time::timeout(common::PATIENCE, app.claim("u", "STUCK"))
         .await
-        .expect("the claim still waits after 10 s");
+        .expect("the claim still waits after a minute");
     assert_eq!(
         (status, body["code"].as_str()),
         (503, Some("unavailable")),

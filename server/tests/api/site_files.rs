@@ -20,7 +20,7 @@ fn pkg_dir(tag: &str) -> PathBuf {
 
 /// Serves `/pkg` from `dir` on a real listener; returns its base URL.
 async fn serve(dir: PathBuf, hashed: bool) -> String {
-    let app = Router::new().nest_service("/pkg", server::site_files::service(&dir, hashed));
+    let app = Router::new().nest_service("/pkg", server::http::site_files::service(&dir, hashed));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use crate::{
     common::{
-        TestApp,
+        PATIENCE, TestApp, Wait,
         receiver::{Behaviour, Receiver},
         spawn_with,
     },
@@ -37,22 +37,23 @@ async fn one_event_with(
     (app, receiver, id)
 }
 
-/// The endpoint's delivery log once `done` holds for its first row (or after 20 s).
-async fn log_when(app: &TestApp, id: i64, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
+/// The endpoint's delivery log once `done` holds for its first row (`what` names it for the
+/// message when it never does).
+async fn log_when(app: &TestApp, id: i64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let wait = Wait::new(format!("webhook {id}'s delivery log to show {what}"));
+    loop {
         let (_, log) = app.get(&format!("/api/webhooks/{id}/deliveries")).await;
         if log.get(0).is_some_and(&done) {
             return log[0].clone();
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        wait.again().await;
     }
-    panic!("the delivery log never got there");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn three_failures_then_delivered(pool: PgPool) {
     let (app, receiver, id) = one_event(&pool, Behaviour::FailFirst(3)).await;
-    let row = log_when(&app, id, |d| d["state"] == "delivered").await;
+    let row = log_when(&app, id, "a delivered event", |d| d["state"] == "delivered").await;
     assert_eq!(
         (row["attempts"].as_i64(), row["last_status"].as_i64()),
         (Some(4), Some(200))
@@ -81,7 +82,7 @@ async fn a_hanging_receiver_times_out_and_fails_at_the_end(pool: PgPool) {
         c.webhooks.webhook_retry_schedule = vec![Duration::from_millis(100)];
     })
     .await;
-    let row = log_when(&app, id, |d| d["state"] == "failed").await;
+    let row = log_when(&app, id, "a failed event", |d| d["state"] == "failed").await;
     assert_eq!(row["attempts"], 2, "{row}");
     assert_eq!(row["last_status"], Value::Null);
     assert_eq!(row["last_error"], "no answer within 300 ms");
@@ -91,7 +92,7 @@ async fn a_hanging_receiver_times_out_and_fails_at_the_end(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn gone_disables_the_endpoint(pool: PgPool) {
     let (app, receiver, id) = one_event(&pool, Behaviour::Status(410)).await;
-    log_when(&app, id, |d| d["last_status"] == 410).await;
+    log_when(&app, id, "a 410 answer", |d| d["last_status"] == 410).await;
     let (_, endpoint) = app.get(&format!("/api/webhooks/{id}")).await;
     assert_eq!(endpoint["enabled"], false, "{endpoint}");
     assert_eq!(
@@ -114,7 +115,7 @@ async fn a_redirect_is_not_followed(pool: PgPool) {
     let (app, receiver, id) = one_event(&pool, Behaviour::Redirect(to.clone())).await;
     // `attempts` counts an attempt when it is leased, before the request leaves: wait until
     // the receiver has heard the second one too.
-    let row = log_when(&app, id, |d| {
+    let row = log_when(&app, id, "two attempts, both heard by the receiver", |d| {
         d["attempts"].as_i64() >= Some(2) && receiver.received().len() >= 2
     })
     .await;
@@ -133,7 +134,7 @@ async fn a_redirect_is_not_followed(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn retry_after_is_honoured(pool: PgPool) {
     let (app, receiver, id) = one_event(&pool, Behaviour::RetryAfter(503, 2)).await;
-    log_when(&app, id, |d| d["state"] == "delivered").await;
+    log_when(&app, id, "a delivered event", |d| d["state"] == "delivered").await;
     let received = receiver.received();
     assert_eq!(received.len(), 2);
     let gap = received[1].at - received[0].at;
@@ -150,7 +151,8 @@ async fn an_endpoint_failing_too_long_is_disabled(pool: PgPool) {
         c.webhooks.webhook_retry_schedule = vec![Duration::from_millis(400); 10];
     })
     .await;
-    for _ in 0..100 {
+    let wait = Wait::new(format!("webhook {id} to be disabled"));
+    loop {
         let (_, endpoint) = app.get(&format!("/api/webhooks/{id}")).await;
         if endpoint["enabled"] == false {
             let reason = endpoint["disabled_reason"].as_str().unwrap();
@@ -173,15 +175,14 @@ async fn an_endpoint_failing_too_long_is_disabled(pool: PgPool) {
             );
             return;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        wait.again().await;
     }
-    panic!("the endpoint was never disabled");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn send_again_repeats_the_same_event(pool: PgPool) {
     let (app, receiver, id) = one_event(&pool, Behaviour::Ok).await;
-    let row = log_when(&app, id, |d| d["state"] == "delivered").await;
+    let row = log_when(&app, id, "a delivered event", |d| d["state"] == "delivered").await;
     let path = format!("/api/webhooks/{id}/deliveries/{}/retry", row["id"]);
     let (status, again) = app.post(&path, &json!({})).await;
     assert_eq!(
@@ -189,9 +190,7 @@ async fn send_again_repeats_the_same_event(pool: PgPool) {
         (200, Some("pending")),
         "{again}"
     );
-    let received = receiver
-        .wait_until(Duration::from_secs(10), |r| r.len() >= 2)
-        .await;
+    let received = receiver.wait_until(PATIENCE, |r| r.len() >= 2).await;
     assert_eq!(received.len(), 2);
     assert_eq!(received[0].id, received[1].id);
     let missing = format!("/api/webhooks/{id}/deliveries/999999/retry");

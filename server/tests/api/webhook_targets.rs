@@ -10,6 +10,7 @@ use sqlx::PgPool;
 
 use crate::{
     common::{
+        PATIENCE, Wait,
         receiver::{Behaviour, Receiver},
         spawn_with,
     },
@@ -89,19 +90,19 @@ async fn deliveries_to_private_addresses_are_refused_at_connection_time(pool: Pg
     }
     app.create("PRIV", 5).await;
     assert_eq!(app.claim("u1", "PRIV").await.0, 200);
-    let mut errors = Vec::new();
-    for _ in 0..100 {
-        errors = sqlx::query_scalar::<_, String>(
+    let wait = Wait::new("both deliveries to have an error recorded");
+    let errors = loop {
+        let errors = sqlx::query_scalar::<_, String>(
             "SELECT last_error FROM webhook_deliveries WHERE last_error IS NOT NULL",
         )
         .fetch_all(&pool)
         .await
         .unwrap();
-        if errors.len() == 2 {
-            break;
+        if errors.len() >= 2 {
+            break errors;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        wait.again().await;
+    };
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(
         errors
@@ -144,7 +145,7 @@ async fn two_processes_never_send_one_event_at_once(pool: PgPool) {
         assert_eq!(status, 200, "{body}");
     }
     let received = receiver
-        .wait_until(Duration::from_secs(60), |r| {
+        .wait_until(PATIENCE, |r| {
             r.iter()
                 .map(|x| &x.id)
                 .collect::<std::collections::HashSet<_>>()
@@ -160,17 +161,17 @@ async fn two_processes_never_send_one_event_at_once(pool: PgPool) {
         "an event was sent twice at once"
     );
     // The outcomes are recorded just after the answers.
-    let mut delivered = 0_i64;
-    for _ in 0..100 {
-        delivered =
+    let wait = Wait::new("400 deliveries recorded as delivered");
+    loop {
+        let delivered: i64 =
             sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")
                 .fetch_one(&pool)
                 .await
                 .unwrap();
+        assert!(delivered <= 400, "{delivered} deliveries of 400 events");
         if delivered == 400 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        wait.again().await;
     }
-    assert_eq!(delivered, 400);
 }

@@ -3,11 +3,15 @@
 //! any durability bug to show in every crash.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::Command,
     sync::atomic::{AtomicU32, Ordering},
 };
+
+#[path = "ports.rs"]
+mod ports;
+
+pub use ports::free_port;
 
 /// The settings that make the cluster durable and the crash window wide.
 const SETTINGS: &[&str] = &[
@@ -39,14 +43,6 @@ fn pg(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 impl Cluster {

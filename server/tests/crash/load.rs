@@ -12,6 +12,14 @@ use serde_json::{Value, json};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use tokio::task::JoinHandle;
 
+/// How long a client waits for an answer. The server answers every request within its
+/// REQUEST_TIMEOUT (`process::REQUEST_TIMEOUT`, 6 s), so waiting this long is a hang.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a tier waits for the load to get claims answered `200` (before a fault, and after
+/// the recovery) before it goes on; the report judges what came.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
 /// One claim and what the server answered.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -39,6 +47,16 @@ pub async fn claim(http: &reqwest::Client, base: &str, user: &str, coupon: &str)
         .json(&json!({"user_id": user, "coupon_name": coupon}))
         .send()
         .await;
+    answer(user, coupon, sent, response).await
+}
+
+/// The status and error code of `response`, sent at `sent`.
+pub async fn answer(
+    user: &str,
+    coupon: &str,
+    sent: Instant,
+    response: reqwest::Result<reqwest::Response>,
+) -> Answer {
     let (status, code) = match response {
         Ok(r) => {
             let status = r.status().as_u16();
@@ -66,7 +84,7 @@ impl Load {
         let answers = Arc::new(Mutex::new(Vec::new()));
         // A client that neither pools across a dead server nor waits forever.
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
+            .timeout(CLIENT_TIMEOUT)
             .pool_max_idle_per_host(workers)
             .build()
             .expect("client");
@@ -101,6 +119,28 @@ impl Load {
             running,
             workers,
             answers,
+        }
+    }
+
+    /// Waits until `n` claims sent at or after `since` have been answered `200`, or `limit`
+    /// has passed; returns whether they were.
+    pub async fn oks_since(&self, since: Instant, n: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            let oks = self
+                .answers
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|a| a.status == Some(200) && a.sent >= since)
+                .count();
+            if oks >= n {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

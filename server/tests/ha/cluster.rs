@@ -2,7 +2,6 @@
 //! HAProxy) on ports of its own, driven from a test; `down` when dropped.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::Command,
     time::{Duration, Instant},
@@ -10,24 +9,13 @@ use std::{
 
 use sqlx::{Connection, PgConnection};
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+#[path = "../crash/ports.rs"]
+mod ports;
 
-/// HAProxy's port such that every port ha.sh derives from it (up to +22) is free.
-fn free_block() -> u16 {
-    for _ in 0..100 {
-        let base = 20_000 + (free_port() % 20_000) / 100 * 100;
-        if (base..=base + 22).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free block of ports for the HA cluster");
-}
+pub use ports::free_port;
+
+/// The ports ha.sh derives from HAProxy's (`HA_PORT`): up to `HA_PORT + 22`.
+const HA_PORTS: u16 = 23;
 
 pub struct HaCluster {
     dir: PathBuf,
@@ -41,7 +29,7 @@ impl HaCluster {
         let dir = std::env::temp_dir().join(format!("coupons-ha-{}", std::process::id()));
         let cluster = Self {
             dir,
-            port: free_block(),
+            port: ports::free_block(HA_PORTS),
             replication: replication.to_owned(),
         };
         cluster.run(&["up"]);
@@ -78,7 +66,8 @@ impl HaCluster {
         self.dir.join(name)
     }
 
-    /// True when a primary answers through HAProxy within a second.
+    /// True when a primary answers through HAProxy within 5 s (a bound on a hang: it answers in
+    /// milliseconds when it is there).
     pub async fn primary_answers(&self) -> bool {
         let probe = async {
             let mut conn = PgConnection::connect(&self.url("postgres")).await.ok()?;
@@ -90,7 +79,7 @@ impl HaCluster {
             Some(primary)
         };
         matches!(
-            tokio::time::timeout(Duration::from_secs(1), probe).await,
+            tokio::time::timeout(Duration::from_secs(5), probe).await,
             Ok(Some(true))
         )
     }

@@ -16,6 +16,8 @@ pub enum KeyError {
     #[error("no API key has this id")]
     NotFound,
     #[error(transparent)]
+    Commit(#[from] crate::db::sync_wait::CommitError),
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -42,7 +44,7 @@ impl ApiKeys {
             Some(&audit_view(&info)),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         // Usable here at once; the other processes reload on the announcement.
         let entry = KeyEntry::new(ActiveKey {
             id: info.id,
@@ -69,7 +71,7 @@ impl ApiKeys {
             Some(&audit_view(&revoked)),
         )
         .await?;
-        tx.commit().await?;
+        db::sync_wait::commit(tx).await?;
         self.forget(id);
         Ok(revoked)
     }

@@ -12,7 +12,7 @@ pub const TOKEN: &str = "admin-token-for-scripts";
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
-        .timeout(std::time::Duration::from_secs(20))
+        .timeout(super::PATIENCE)
         .build()
         .unwrap()
 }

@@ -11,7 +11,10 @@ pub mod receiver;
 pub mod sse;
 pub mod tokens;
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use serde_json::Value;
 use server::{
@@ -285,6 +288,64 @@ pub fn tally(results: &[(u16, Value)]) -> std::collections::BTreeMap<String, usi
         *map.entry(key).or_insert(0) += 1;
     }
     map
+}
+
+/// How long a test waits for something that must happen: generous for a slow, shared CI box (two
+/// cores, the suite one test at a time), short enough that a real hang fails with a message
+/// instead of stalling CI.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Waiting for a condition: the test polls it and calls [`Wait::again`] between polls, which
+/// panics naming what was awaited once [`PATIENCE`] has passed. Tests wait for what they need,
+/// never for a fixed time: a slow machine makes them slower, not red.
+pub struct Wait {
+    what: String,
+    started: Instant,
+    polls: std::sync::atomic::AtomicU32,
+}
+
+impl Wait {
+    /// Starts waiting for `what` (a phrase for the panic message: "waited 60 s for {what}").
+    pub fn new(what: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            started: Instant::now(),
+            polls: Default::default(),
+        }
+    }
+
+    /// A moment's pause before the next poll (5 ms, doubling up to 50 ms: a delay measured
+    /// through a wait stays fine-grained); panics once the wait has lasted [`PATIENCE`].
+    pub async fn again(&self) {
+        let waited = self.started.elapsed();
+        assert!(waited < PATIENCE, "waited {waited:.1?} for {}", self.what);
+        let polls = self
+            .polls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pause = Duration::from_millis(5 << polls.min(4)).min(Duration::from_millis(50));
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Waits until `n` sessions of `pool`'s database wait for a lock (e.g. claims queued behind
+/// [`hold_row_lock`]).
+pub async fn until_lock_waiters(pool: &PgPool, n: i64) {
+    let wait = Wait::new(format!(
+        "{n} session(s) of the test database to wait for a lock"
+    ));
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        wait.again().await;
+    }
 }
 
 /// Holds `coupon`'s row lock, as a claim of another process would, until the returned
