@@ -22,22 +22,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   log "local PostgreSQL in $pg_dir on port $pg_port (stop it: scripts/pg.sh stop $pg_dir)"
 fi
 
-# The browser bundle and the server build at once (separate target dirs, so two cargo processes
-# fill both cores; one `cargo leptos build` builds them one after the other when hash-files is
-# on). --precompress writes a brotli and a gzip copy of every bundle file, which the server sends
-# to browsers that accept them (server/src/site_files.rs).
-log "cargo leptos build --release: the bundle (--frontend-only --precompress) and the server (--server-only) at once"
-cargo leptos build --release --precompress --frontend-only &
-front=$!
-server_status=0
-cargo leptos build --release --server-only || server_status=$?
-front_status=0
-wait "$front" || front_status=$?
-if [ "$server_status" != 0 ] || [ "$front_status" != 0 ]; then
-  log "build failed (server: exit $server_status, bundle: exit $front_status)"
-  exit 1
-fi
-log "built target/release/server and target/site"
+scripts/build.sh
 export LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1:8080}
 if [ -n "${ADMIN_PASSWORD:-}" ]; then
   log "admin: password (ADMIN_PASSWORD is set; JSON calls take Authorization: Bearer \$ADMIN_TOKEN, default the password)"

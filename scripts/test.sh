@@ -50,6 +50,14 @@ for mode in ${EXTRA_ENGINE_MODES-per-request}; do
   CLAIM_ENGINE=$mode cargo test -p server --test metrics
 done
 
+# The release build of make run (scripts/build.sh) starts now, in the background: the crash and
+# HA tiers mostly wait (on crashes, restarts and failovers) and leave the cores to it; the
+# release check below then finds it built (its make run builds nothing again).
+mkdir -p target
+log "the release build starts in the background (log: target/release-build.log)"
+scripts/build.sh >target/release-build.log 2>&1 &
+release_build=$!
+
 log "crash tier: durable PostgreSQL crashed, restarted and the server killed under load"
 # Its own cluster (fsync and synchronous_commit on, wal_writer_delay=10s) and server processes;
 # the figures of each crash cycle are printed.
@@ -60,6 +68,8 @@ log "HA tier: the server on etcd + two Patroni-managed PostgreSQL nodes (strict 
 # node lost, the standby lost then the primary, commit waits cancelled: each counted afterwards.
 cargo test -p server --test ha -- --nocapture
 
+wait "$release_build" || { tail -40 target/release-build.log; log "the release build failed (above: its last lines)"; exit 1; }
+log "the release build is done"
 log "the release check: make run, then Chromium and Lighthouse against it (scripts/check-run.sh)"
 scripts/check-run.sh
 
