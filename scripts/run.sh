@@ -13,7 +13,7 @@ export SQLX_OFFLINE=true
 if [ -z "${DATABASE_URL:-}" ]; then
   if [ "$(id -u)" = 0 ]; then default_dir=/var/lib/coupons/pg; else default_dir=$PWD/.pg; fi
   pg_dir=${COUPONS_PG_DIR:-$default_dir}
-  pg_port=${COUPONS_PG_PORT:-55439}
+  pg_port=${COUPONS_PG_PORT:-25439}
   base=$(scripts/pg.sh start "$pg_dir" "$pg_port")
   if ! psql -qtA "$base" -c "SELECT 1 FROM pg_database WHERE datname = 'coupons'" | grep -q 1; then
     psql -q "$base" -c "CREATE DATABASE coupons"

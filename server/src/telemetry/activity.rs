@@ -53,7 +53,8 @@ mod tests {
         let activity = ClaimActivity::default();
         assert!(!activity.within(Duration::from_secs(1)));
         activity.touch(Instant::now());
-        assert!(activity.within(Duration::from_secs(1)));
+        // Within a minute: the test judges what counts as recent, not how fast this thread runs.
+        assert!(activity.within(Duration::from_secs(60)));
         std::thread::sleep(Duration::from_millis(30));
         assert!(!activity.within(Duration::from_millis(5)));
     }
