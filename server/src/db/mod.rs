@@ -111,9 +111,23 @@ pub async fn ping(pool: &PgPool) -> Result<bool, sqlx::Error> {
         .await
 }
 
-/// True when the error is a violation of the named constraint (e.g. a duplicate key).
+/// True when the error is a unique violation (SQLSTATE 23505) of the named constraint.
 pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
+    matches!(error, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("23505")
+            && db.constraint().is_some_and(|name| names_constraint(name, constraint)))
+}
+
+/// True when `name`, as PostgreSQL reported it, is `constraint`: exactly, or with the shard
+/// suffix Citus gives a constraint on a worker (`coupons_pkey_102019`).
+fn names_constraint(name: &str, constraint: &str) -> bool {
+    match name.strip_prefix(constraint) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('_')
+            .is_some_and(|shard| !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
 }
 
 /// True when a statement that failed this way may still have committed: the connection broke
@@ -157,4 +171,23 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
             | "57014" // statement_timeout
             | "57P01" | "57P02" | "57P03" // shutdown, crash, not yet accepting connections
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_constraint;
+
+    #[test]
+    fn a_constraint_is_known_by_its_name_before_any_shard_suffix() {
+        assert!(names_constraint("coupons_pkey", "coupons_pkey"));
+        assert!(names_constraint("coupons_pkey_102019", "coupons_pkey"));
+        assert!(names_constraint(
+            "claims_coupon_user_key_102071",
+            "claims_coupon_user_key"
+        ));
+        assert!(!names_constraint("coupons_pkey_", "coupons_pkey"));
+        assert!(!names_constraint("coupons_pkey_x1", "coupons_pkey"));
+        assert!(!names_constraint("coupons_pkeys", "coupons_pkey"));
+        assert!(!names_constraint("claims_pkey", "coupons_pkey"));
+    }
 }
