@@ -111,10 +111,11 @@ pub async fn ping(pool: &PgPool) -> Result<bool, sqlx::Error> {
         .await
 }
 
-/// True when the error is a unique violation (SQLSTATE 23505) of the named constraint.
+/// True when the error is a violation of the named constraint (SQLSTATE class 23: a duplicate
+/// key, a failed CHECK, ...).
 pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
     matches!(error, sqlx::Error::Database(db)
-        if db.code().as_deref() == Some("23505")
+        if db.code().is_some_and(|code| code.starts_with("23"))
             && db.constraint().is_some_and(|name| names_constraint(name, constraint)))
 }
 
