@@ -1,7 +1,7 @@
 # The two commands of the README are `make run` and `make test`; each installs what it lacks
 # (scripts/setup.sh: `make run` only what building and serving needs, `make test` the test tools
 # too). Every progress line shows the time since the command started.
-.PHONY: run run-ha test lint fmt bench bench-profile bench-live lighthouse
+.PHONY: run run-ha run-citus test lint fmt bench bench-profile bench-live lighthouse
 export COUPONS_T0 := $(shell date +%s)
 
 run:
@@ -13,6 +13,13 @@ run:
 run-ha:
 	@scripts/setup.sh run
 	@url=$$(scripts/ha.sh up) && DATABASE_URL=$$url scripts/run.sh
+
+# The same on Citus: a coordinator and two workers (scripts/citus.sh, from the Citus installed
+# here: docs/scale.md); the migrations distribute the tables by coupon. `scripts/citus.sh down`
+# removes it.
+run-citus:
+	@scripts/setup.sh run
+	@url=$$(scripts/citus.sh up) && DATABASE_URL=$$url scripts/run.sh
 
 test:
 	@scripts/setup.sh test

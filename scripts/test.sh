@@ -4,7 +4,8 @@
 #   2. server tests: claim engine on the database, the HTTP contract, attack tests, SSR
 #      -- the attack and engine tests once per claim engine mode
 #   3. the crash tier: its own durable cluster, crashed and restarted under load (both modes),
-#      then the HA tier: Patroni, etcd and HAProxy, with failovers under load (both modes)
+#      then the HA tier: Patroni, etcd and HAProxy, with failovers under load (both modes), then
+#      the Citus tier where Citus is installed (a coordinator and two workers, a worker crashed)
 #   4. the release check: `make run` itself on its own cluster, then Chromium (Playwright) and
 #      Lighthouse against it, as a newcomer would meet it
 #   5. the API contract: schemathesis against that release binary started from another directory
@@ -49,7 +50,7 @@ log "cargo test -p server (claim engine: batched, the default)"
 # tiers (tests/crash/, tests/ha/, below), which need processes of their own. One test at a time: many tests fire
 # thousands of concurrent claims or measure timeouts, and 2 cores shared by two such tests would
 # make their clocks lie.
-CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_ --skip ha_tier_
+CLAIM_ENGINE=batched cargo test -p server -- --test-threads=1 --skip crash_tier_ --skip ha_tier_ --skip citus_tier_
 
 # Further engine modes run the tests that exercise the claim path.
 for mode in ${EXTRA_ENGINE_MODES-per-request}; do
@@ -68,6 +69,16 @@ log "HA tier: the server on etcd + two Patroni-managed PostgreSQL nodes (strict 
 # scripts/ha.sh on ports of its own; switchover, the primary's PostgreSQL killed, the primary
 # node lost, the standby lost then the primary, commit waits cancelled: each counted afterwards.
 cargo test -p server --test ha -- --nocapture
+
+# The Citus tier needs Citus, which comes from Citus's own packages (docs/scale.md): where it is
+# installed for PostgreSQL 15, a coordinator and two workers of scripts/citus.sh on ports of their
+# own, both engines, a worker crashed under load.
+if [ -f /usr/share/postgresql/15/extension/citus.control ]; then
+  log "Citus tier: the server on a coordinator and two workers (scripts/citus.sh), both engines, a worker crashed under load"
+  cargo test -p server --test citus -- --nocapture
+else
+  log "Citus tier skipped: Citus is not installed for PostgreSQL 15 here (docs/scale.md says how to install it)"
+fi
 
 wait "$release_build" || { tail -40 target/release-build.log; log "the release build failed (above: its last lines)"; exit 1; }
 log "the release build is done"

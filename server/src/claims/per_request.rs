@@ -35,6 +35,9 @@ pub(super) async fn claim(
             }
             Err(e) => return Err(e.into()),
         };
+        if attempt.wake {
+            super::outcome::wake_webhooks(&mut conn).await;
+        }
         if let (Some(claimed_at), Some(remaining_after)) =
             (attempt.claimed_at, attempt.remaining_after)
         {
@@ -44,14 +47,17 @@ pub(super) async fn claim(
                 Some(claimed_at),
             );
         }
-        // Nothing taken: read why in a fresh snapshot, and decide as a batch would.
-        let Some(why) = db::claims::why_not(&mut *conn, user_id, coupon_name).await? else {
+        // Nothing taken: the call read why in a fresh snapshot; decide as a batch would.
+        if !attempt.known {
             return Err(ClaimError::NotFound);
-        };
-        if let Some(refusal) = Refusal::from_db(why.refusal.as_deref(), why.starts_at) {
+        }
+        if let Some(refusal) = Refusal::from_db(attempt.refusal.as_deref(), attempt.starts_at) {
             return Err(ClaimError::Refused(refusal));
         }
-        match plan::decide(why.holds, why.remaining_amount) {
+        match plan::decide(
+            attempt.holds.unwrap_or(false),
+            attempt.remaining.unwrap_or(0),
+        ) {
             // Stock came back (restocked or released) between the claim and the read: again.
             Decision::Grant { .. } => continue,
             refused => return refused.receipt(user_id, coupon_name, None),

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::contract::api_types::ClaimReceipt;
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 
 use super::{
     ClaimError, Refusal,
@@ -41,8 +41,6 @@ async fn settle_locally(
     coupon: &str,
     users: &[String],
 ) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
-    // Fast path: one statement. It refuses to act when claims committed while it waited for
-    // the row lock (another process), and then the slow path re-reads in a fresh snapshot.
     let attempt = db::batches::settle_batch(conn, coupon, users).await?;
     let Some(remaining) = attempt.remaining else {
         return Ok(every(users, || ClaimError::NotFound));
@@ -50,8 +48,8 @@ async fn settle_locally(
     if let Some(refusal) = Refusal::from_db(attempt.refusal.as_deref(), attempt.starts_at) {
         return Ok(every(users, || ClaimError::Refused(refusal)));
     }
-    if !attempt.consistent {
-        return settle_in_steps(conn, coupon, users).await;
+    if attempt.wake {
+        super::outcome::wake_webhooks(conn).await;
     }
     let holders: HashSet<String> = attempt.held.into_iter().collect();
     let decisions = plan(users, &holders, remaining);
@@ -69,41 +67,6 @@ async fn settle_locally(
         .into_iter()
         .zip(attempt.granted_at)
         .collect();
-    Ok(receipts(coupon, users, decisions, &claimed_at))
-}
-
-/// Slow path, one statement at a time in one transaction: lock, read holders (fresh snapshot,
-/// after the lock), decide, insert.
-async fn settle_in_steps(
-    conn: &mut PgConnection,
-    coupon: &str,
-    users: &[String],
-) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
-    let mut tx = conn.begin().await?;
-    let Some(locked) = db::batches::lock_coupon(&mut tx, coupon).await? else {
-        return Ok(every(users, || ClaimError::NotFound));
-    };
-    if let Some(refusal) = Refusal::from_db(locked.refusal.as_deref(), locked.starts_at) {
-        return Ok(every(users, || ClaimError::Refused(refusal)));
-    }
-    let remaining = locked.remaining_amount;
-    let distinct: Vec<String> = users
-        .iter()
-        .cloned()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let holders: HashSet<String> = db::batches::holders(&mut tx, coupon, &distinct)
-        .await?
-        .into_iter()
-        .collect();
-    let decisions = plan(users, &holders, remaining);
-    let to_insert = granted(users, &decisions);
-    let mut claimed_at = HashMap::new();
-    if !to_insert.is_empty() {
-        claimed_at.extend(db::batches::insert_many(&mut tx, coupon, &to_insert).await?);
-        tx.commit().await?;
-    }
     Ok(receipts(coupon, users, decisions, &claimed_at))
 }
 

@@ -1,6 +1,8 @@
 //! API keys: create, list, revoke, and what each server process caches (see
-//! `credentials::api_keys`). Creation and revocation announce themselves on [`CHANNEL`] in their
-//! own transaction, so every process hears of a committed change, and only of one.
+//! `credentials::api_keys`). Creation and revocation are announced on [`CHANNEL`] after their
+//! commit ([`announce`]; never inside it: Citus cannot commit a NOTIFY in two phases), so every
+//! process hears only of committed changes; one whose announcement was lost (a crash between
+//! the two) reaches the others by their periodic reload.
 
 use app::contract::api_keys::{ApiKey, Scope};
 use chrono::{DateTime, Utc};
@@ -35,7 +37,7 @@ fn key(row: Row) -> ApiKey {
     }
 }
 
-/// Stores a new key (its hash only) and announces it.
+/// Stores a new key (its hash only).
 #[tracing::instrument(skip(tx, secret_hash))]
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
@@ -58,32 +60,37 @@ pub async fn insert(
     )
     .fetch_one(&mut **tx)
     .await?;
-    announce(&mut **tx, row.id).await?;
     Ok(key(row))
 }
 
-/// Revokes key `id` (a revoked key stays revoked at its first time) and announces it; `None`
-/// when no key has this id.
+/// Revokes key `id` (a revoked key stays revoked at its first time); `None` when no key has
+/// this id.
 #[tracing::instrument(skip(tx))]
 pub async fn revoke(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
 ) -> Result<Option<ApiKey>, sqlx::Error> {
+    // Two statements rather than coalesce(revoked_at, now()): Citus refuses a function that is
+    // not IMMUTABLE inside a COALESCE of an UPDATE.
+    sqlx::query!(
+        "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        id
+    )
+    .execute(&mut **tx)
+    .await?;
     let row = sqlx::query_as!(
         Row,
-        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-         RETURNING id, name, scopes, prefix, created_at, last_used_at, revoked_at",
+        "SELECT id, name, scopes, prefix, created_at, last_used_at, revoked_at
+         FROM api_keys WHERE id = $1",
         id
     )
     .fetch_optional(&mut **tx)
     .await?;
-    if row.is_some() {
-        announce(&mut **tx, id).await?;
-    }
     Ok(row.map(key))
 }
 
-async fn announce(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+/// Announces a change of key `id` to every process: call it after the change's commit.
+pub async fn announce(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!("SELECT pg_notify($1, $2::bigint::text)", CHANNEL, id)
         .execute(db)
         .await

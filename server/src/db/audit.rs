@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 /// Appends one entry. Run it in the transaction of the action it records, so the log holds
-/// exactly the actions that happened. `before` and `after` are JSON values.
+/// exactly the actions that happened. `before` and `after` are JSON values. Entries are keyed by
+/// their coupon (on Citus they sit on its shard, beside the change they record); an entry of no
+/// coupon is stored under the empty name, which no coupon has.
 #[tracing::instrument(skip(db, before, after))]
 pub async fn append(
     db: impl PgExecutor<'_>,
@@ -18,7 +20,7 @@ pub async fn append(
     let json = |v: Option<&serde_json::Value>| v.map(serde_json::Value::to_string);
     sqlx::query!(
         "INSERT INTO audit_log (actor, action, coupon_name, before, after)
-         VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb)",
+         VALUES ($1, $2, coalesce($3, ''), $4::text::jsonb, $5::text::jsonb)",
         actor,
         action,
         coupon_name,
@@ -40,7 +42,7 @@ struct Row {
     after: Option<String>,
 }
 
-/// Up to `limit` entries after id `after`, oldest first (keyset on the primary key): the API's
+/// Up to `limit` entries after id `after`, oldest first (keyset on the id index): the API's
 /// order, in which a client follows the log.
 #[tracing::instrument(skip(db))]
 pub async fn page(
@@ -50,7 +52,8 @@ pub async fn page(
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,
-        r#"SELECT id, at, actor, action, coupon_name, before::text AS before, after::text AS after
+        r#"SELECT id, at, actor, action, nullif(coupon_name, '') AS coupon_name,
+                  before::text AS before, after::text AS after
            FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"#,
         after,
         limit
@@ -70,7 +73,8 @@ pub async fn recent(
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,
-        r#"SELECT id, at, actor, action, coupon_name, before::text AS before, after::text AS after
+        r#"SELECT id, at, actor, action, nullif(coupon_name, '') AS coupon_name,
+                  before::text AS before, after::text AS after
            FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2"#,
         before.unwrap_or(i64::MAX),
         limit

@@ -3,19 +3,31 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-/// What the one-statement claim did: both set when the claim row was inserted.
+/// What one claim call did: `claimed_at` and `remaining_after` are set when the claim row was
+/// inserted; otherwise the rest says why not, read after it in a fresh snapshot.
 #[derive(Debug)]
 pub struct ClaimAttempt {
     pub claimed_at: Option<DateTime<Utc>>,
     /// Stock after this claim.
     pub remaining_after: Option<i32>,
+    /// False when no coupon has the name.
+    pub known: bool,
+    pub remaining: Option<i32>,
+    /// `paused`, `not_started` or `ended`, by the database's clock.
+    pub refusal: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The user holds a claim of the coupon.
+    pub holds: Option<bool>,
+    /// An event that wakes the webhook dispatchers was written (`coupon.sold_out`).
+    pub wake: bool,
 }
 
 /// Name of the unique index that makes a second claim by one user impossible.
 pub const USER_COUPON_KEY: &str = "claims_coupon_user_key";
 
-/// Claims one unit in a single statement (one round trip, one implicit transaction), or does
-/// nothing; [`why_not`] then says why.
+/// Claims one unit in one call of the database function `claim_one` (one round trip, one
+/// implicit transaction; on Citus it runs whole on the coupon's worker), or does nothing and
+/// says why.
 ///
 /// The stock is taken first, by an `UPDATE` whose conditions (stock left, not paused, inside the
 /// window by the database's `now()`, the user holds no claim) PostgreSQL re-checks on the newest
@@ -25,7 +37,7 @@ pub const USER_COUPON_KEY: &str = "claims_coupon_user_key";
 /// `tests/api/sale_races.rs`.) The claim row is inserted only if the stock was taken. The "holds no
 /// claim" condition reads the statement's snapshot: a claim by the same user committed while
 /// this one waited for the lock makes the insert fail on [`USER_COUPON_KEY`] instead, and the
-/// whole statement rolls back. The `remaining_within_stock` CHECK is the last guard against an
+/// whole call rolls back. The `remaining_within_stock` CHECK is the last guard against an
 /// oversell.
 #[tracing::instrument(skip(db))]
 pub async fn claim_one(
@@ -35,55 +47,13 @@ pub async fn claim_one(
 ) -> Result<ClaimAttempt, sqlx::Error> {
     sqlx::query_as!(
         ClaimAttempt,
-        r#"
-        WITH stock AS (
-            UPDATE coupons SET remaining_amount = remaining_amount - 1, version = version + 1
-            WHERE name = $1 AND remaining_amount > 0
-              AND sale_refusal(paused, starts_at, ends_at) IS NULL
-              AND NOT EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2)
-            RETURNING name, remaining_amount
-        ), claim AS (
-            INSERT INTO claims (user_id, coupon_name) SELECT $2, name FROM stock
-            RETURNING claimed_at
-        )
-        SELECT (SELECT claimed_at FROM claim) AS claimed_at,
-               (SELECT remaining_amount FROM stock) AS remaining_after
-        "#,
+        r#"SELECT claimed_at, remaining_after, known AS "known!", remaining, refusal, starts_at,
+                  holds, wake AS "wake!"
+           FROM claim_one($1, $2)"#,
         coupon_name,
         user_id
     )
     .fetch_one(db)
-    .await
-}
-
-/// Why a claim took nothing, read in a fresh snapshot after it.
-#[derive(Debug)]
-pub struct WhyNot {
-    pub remaining_amount: i32,
-    /// `paused`, `not_started` or `ended`, by the database's clock.
-    pub refusal: Option<String>,
-    pub starts_at: Option<DateTime<Utc>>,
-    /// The user holds a claim of the coupon.
-    pub holds: bool,
-}
-
-/// The state that refused a claim of `coupon_name` by `user_id`; `None` if no such coupon.
-#[tracing::instrument(skip(db))]
-pub async fn why_not(
-    db: impl PgExecutor<'_>,
-    user_id: &str,
-    coupon_name: &str,
-) -> Result<Option<WhyNot>, sqlx::Error> {
-    sqlx::query_as!(
-        WhyNot,
-        r#"SELECT remaining_amount, starts_at,
-                  sale_refusal(paused, starts_at, ends_at) AS refusal,
-                  EXISTS (SELECT 1 FROM claims WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2) AS "holds!"
-           FROM coupons WHERE name = $1"#,
-        coupon_name,
-        user_id
-    )
-    .fetch_optional(db)
     .await
 }
 
@@ -121,7 +91,7 @@ pub async fn release(
             WHERE name = $1 AND EXISTS (SELECT 1 FROM released)
             RETURNING remaining_amount
         )
-        SELECT r.id AS claim_id, r.claimed_at, clock_timestamp() AS "released_at!",
+        SELECT r.id AS claim_id, r.claimed_at, now() AS "released_at!",
                s.remaining_amount
         FROM released r, stock s
         "#,
@@ -168,7 +138,7 @@ pub async fn redeem(
 ) -> Result<Option<Held>, sqlx::Error> {
     sqlx::query_as!(
         Held,
-        r#"UPDATE claims SET redeemed_at = clock_timestamp()
+        r#"UPDATE claims SET redeemed_at = now()
            WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2 AND redeemed_at IS NULL
            RETURNING claimed_at, redeemed_at"#,
         coupon_name,

@@ -2,20 +2,43 @@
 //! sender at a time, and their outcomes (the delivery log).
 
 use app::contract::webhooks::{DELIVERY_LOG_LIMIT, Delivery};
-use sqlx::PgExecutor;
+use chrono::{DateTime, Utc};
+use sqlx::{PgExecutor, PgPool};
 
-/// Moves up to `limit` outbox rows into deliveries, in one statement (so one transaction): each
-/// row's items become events `evt_<row>_<n>`, one delivery per enabled endpoint subscribed to
-/// its type, and the rows go. Rows another dispatcher holds are skipped (`SKIP LOCKED`); rows of
-/// transactions still running are not visible yet and are taken by a later round. Returns the
-/// number of outbox rows taken.
-#[tracing::instrument(skip(db))]
-pub async fn fan_out(db: impl PgExecutor<'_>, limit: i64) -> Result<i64, sqlx::Error> {
+/// Moves up to `limit` outbox rows into deliveries, one coupon at a time, the coupons whose rows
+/// are oldest first. Returns the number of outbox rows taken.
+#[tracing::instrument(skip(pool))]
+pub async fn fan_out(pool: &PgPool, limit: i64) -> Result<i64, sqlx::Error> {
+    let coupons = sqlx::query_scalar!(
+        r#"SELECT coupon_name AS "coupon_name!" FROM webhook_outbox
+           GROUP BY coupon_name ORDER BY min(created_at) LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut taken = 0;
+    for coupon in coupons {
+        if taken >= limit {
+            break;
+        }
+        taken += fan_out_coupon(pool, &coupon, limit - taken).await?;
+    }
+    Ok(taken)
+}
+
+/// Moves up to `limit` outbox rows of `coupon` into deliveries, in one statement (so one
+/// transaction; on Citus one that commits on the coupon's worker and the coordinator together):
+/// each row's items become events `evt_<row>_<n>`, one delivery per enabled endpoint subscribed
+/// to its type, and the rows go. Rows another dispatcher holds are skipped (`SKIP LOCKED`); rows
+/// of transactions still running are not visible yet and are taken by a later round. Every
+/// statement names the coupon, so Citus routes the outbox's part to its one shard.
+async fn fan_out_coupon(pool: &PgPool, coupon: &str, limit: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"
         WITH taken AS (
-            DELETE FROM webhook_outbox WHERE id IN (
-                SELECT id FROM webhook_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+            DELETE FROM webhook_outbox WHERE coupon_name = $2 AND id IN (
+                SELECT id FROM webhook_outbox WHERE coupon_name = $2
+                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
             )
             RETURNING id, type, coupon_name, user_ids, claimed_ats, data, created_at
         ), items AS (
@@ -43,9 +66,10 @@ pub async fn fan_out(db: impl PgExecutor<'_>, limit: i64) -> Result<i64, sqlx::E
         )
         SELECT count(*) AS "taken!" FROM taken
         "#,
-        limit
+        limit,
+        coupon
     )
-    .fetch_one(db)
+    .fetch_one(pool)
     .await
 }
 
@@ -73,8 +97,7 @@ pub async fn lease(
     limit: i64,
     lease_secs: f64,
 ) -> Result<Vec<Leased>, sqlx::Error> {
-    sqlx::query_as!(
-        Leased,
+    let rows = sqlx::query!(
         r#"
         UPDATE webhook_deliveries d
         SET next_attempt_at = now() + make_interval(secs => $2),
@@ -89,14 +112,31 @@ pub async fn lease(
             FOR UPDATE OF due SKIP LOCKED
         )
         RETURNING d.id, d.endpoint_id, d.event_id, d.body, d.attempts AS attempt, w.url, w.secret,
-                  CASE WHEN w.previous_secret_until > now() THEN w.previous_secret END
-                      AS previous_secret
+                  w.previous_secret, w.previous_secret_until, d.last_attempt_at
         "#,
         limit,
         lease_secs
     )
     .fetch_all(db)
-    .await
+    .await?;
+    // The old secret signs until its grace period ends, judged at the attempt's time (the
+    // database's now(), set above). Decided here: Citus refuses a function that is not
+    // IMMUTABLE in the RETURNING of an UPDATE.
+    Ok(rows
+        .into_iter()
+        .map(|r| Leased {
+            id: r.id,
+            endpoint_id: r.endpoint_id,
+            event_id: r.event_id,
+            body: r.body,
+            attempt: r.attempt,
+            url: r.url,
+            secret: r.secret,
+            previous_secret: r
+                .previous_secret
+                .filter(|_| r.previous_secret_until > r.last_attempt_at),
+        })
+        .collect())
 }
 
 /// The outcome of one attempt, as the sender saw it.
@@ -116,12 +156,15 @@ pub struct Outcome {
 
 /// Records outcomes in one statement, and their endpoints' health: a success ends the run of
 /// failures; a failure starts one; `410 Gone`, or failures for longer than
-/// `disable_after_secs`, disable the endpoint (its pending deliveries wait).
+/// `disable_after_secs`, disable the endpoint (its pending deliveries wait). `now` is the time of
+/// the run of failures (a value: Citus refuses `now()` inside the CASE and COALESCE of an UPDATE
+/// of a reference table).
 #[tracing::instrument(skip(db, outcomes), fields(outcomes = outcomes.len()))]
 pub async fn record(
     db: impl PgExecutor<'_>,
     outcomes: &[Outcome],
     disable_after_secs: f64,
+    now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
     let endpoints: Vec<i64> = outcomes.iter().map(|o| o.endpoint_id).collect();
@@ -149,12 +192,12 @@ pub async fn record(
             FROM o GROUP BY endpoint_id
         )
         UPDATE webhook_endpoints w
-        SET failing_since = CASE WHEN h.ok THEN NULL ELSE coalesce(w.failing_since, now()) END,
+        SET failing_since = CASE WHEN h.ok THEN NULL ELSE coalesce(w.failing_since, $10) END,
             enabled = w.enabled AND NOT h.gone AND (h.ok OR coalesce(
-                w.failing_since > now() - make_interval(secs => $9), true)),
+                w.failing_since > $10 - make_interval(secs => $9), true)),
             disabled_reason = CASE
                 WHEN h.gone THEN 'the receiver answered 410 Gone'
-                WHEN NOT h.ok AND w.failing_since <= now() - make_interval(secs => $9)
+                WHEN NOT h.ok AND w.failing_since <= $10 - make_interval(secs => $9)
                     THEN 'every delivery failed since ' || w.failing_since
                 ELSE w.disabled_reason END
         FROM health h WHERE w.id = h.endpoint_id
@@ -167,7 +210,8 @@ pub async fn record(
         &errors as &[Option<String>],
         &latencies,
         &gone,
-        disable_after_secs
+        disable_after_secs,
+        now
     )
     .execute(db)
     .await

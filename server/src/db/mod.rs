@@ -132,10 +132,16 @@ fn names_constraint(name: &str, constraint: &str) -> bool {
 }
 
 /// True when a statement that failed this way may still have committed: the connection broke
-/// (or its answer could not be read) after the statement was sent. Every other failure is one
-/// PostgreSQL reported, or one before sending, and its transaction did not commit.
+/// (or its answer could not be read) after the statement was sent, or the database reported a
+/// connection failure of its own (SQLSTATE class 08: on Citus, the coordinator lost the worker
+/// that was running the call, which may have committed it; plain PostgreSQL sends no such error
+/// for a statement of ours). Every other failure is one PostgreSQL reported, or one before
+/// sending, and its transaction did not commit.
 pub fn may_have_committed(error: &sqlx::Error) -> bool {
     use sqlx::Error as E;
+    if let E::Database(db) = error {
+        return db.code().is_some_and(|code| code.starts_with("08"));
+    }
     !matches!(
         error,
         E::Database(_)

@@ -5,6 +5,7 @@
 //! both come here, so both change coupons the same way.
 
 pub mod coupon_cache;
+mod events;
 
 use app::{
     contract::api_types::CouponSummary,
@@ -121,6 +122,7 @@ impl Sales {
         check_window(starts_at, ends_at).map_err(SaleError::Invalid)?;
         let paused = patch.paused.unwrap_or(before.paused);
         let after = db::coupons::patch(&mut tx, name, amount, paused, starts_at, ends_at).await?;
+        let wrote = events::patched(&mut tx, &before, &after).await?;
         db::audit::append(
             &mut *tx,
             actor,
@@ -131,6 +133,7 @@ impl Sales {
         )
         .await?;
         db::sync_wait::commit(tx).await?;
+        events::wake(&self.pool, wrote).await;
         self.live.changed(name);
         Ok(after)
     }
@@ -155,6 +158,15 @@ impl Sales {
                 None => SaleError::ClaimNotFound,
             });
         };
+        let wrote = events::claim(
+            &mut tx,
+            events::ClaimEvent::Released,
+            name,
+            user_id,
+            released.claimed_at,
+            Some(released.released_at),
+        )
+        .await?;
         db::audit::append(
             &mut *tx,
             actor,
@@ -169,6 +181,7 @@ impl Sales {
         )
         .await?;
         db::sync_wait::commit(tx).await?;
+        events::wake(&self.pool, wrote).await;
         self.live.changed(name);
         Ok(Release {
             user_id: user_id.to_owned(),
@@ -201,6 +214,15 @@ impl Sales {
             claimed_at: redeemed.claimed_at,
             redeemed_at: redeemed.redeemed_at,
         };
+        let wrote = events::claim(
+            &mut tx,
+            events::ClaimEvent::Redeemed,
+            name,
+            user_id,
+            claim.claimed_at,
+            claim.redeemed_at,
+        )
+        .await?;
         let after = json!({ "user_id": user_id, "redeemed_at": claim.redeemed_at });
         db::audit::append(
             &mut *tx,
@@ -212,6 +234,7 @@ impl Sales {
         )
         .await?;
         db::sync_wait::commit(tx).await?;
+        events::wake(&self.pool, wrote).await;
         Ok(claim)
     }
 

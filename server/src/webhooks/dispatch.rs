@@ -208,7 +208,9 @@ async fn record(
             return;
         }
         for _ in 0..3 {
-            match db::deliveries::record(&inner.pool, &batch, disable_after).await {
+            match db::deliveries::record(&inner.pool, &batch, disable_after, chrono::Utc::now())
+                .await
+            {
                 Ok(()) => break,
                 Err(error) => {
                     tracing::warn!(%error, outcomes = batch.len(), "cannot record webhook outcomes");

@@ -223,9 +223,10 @@ async fn stock_that_comes_back_does_not_fool_a_waiting_claim(pool: PgPool) {
     // The claim has taken its snapshot once it queues on the lock.
     common::until_lock_waiters(&pool, 1).await;
     // The engine's own statements, as another process and an admin would run them.
-    server::db::batches::insert_many(&mut other, "ABA", &["y".to_owned()])
+    let claimed = server::db::batches::settle_batch(&mut other, "ABA", &["y".to_owned()])
         .await
         .unwrap();
+    assert_eq!(claimed.granted, ["y"]);
     let released = server::db::claims::release(&mut other, "z", "ABA")
         .await
         .unwrap();

@@ -2,8 +2,7 @@
 //! HAProxy) on ports of its own, driven from a test; `down` when dropped.
 
 use std::{
-    path::{Path, PathBuf},
-    process::Command,
+    path::PathBuf,
     time::{Duration, Instant},
 };
 
@@ -11,6 +10,8 @@ use sqlx::{Connection, PgConnection};
 
 #[path = "../crash/ports.rs"]
 mod ports;
+#[path = "../crash/script.rs"]
+mod script;
 
 pub use ports::free_port;
 
@@ -38,22 +39,16 @@ impl HaCluster {
 
     /// Runs `scripts/ha.sh args...`; returns its output.
     pub fn run(&self, args: &[&str]) -> String {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ha.sh");
-        let out = Command::new("bash")
-            .arg(script)
-            .args(args)
-            .env("HA_DIR", &self.dir)
-            .env("HA_PORT", self.port.to_string())
-            .env("HA_REPLICATION", &self.replication)
-            .output()
-            .expect("run scripts/ha.sh");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "ha.sh {args:?} failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
+        script::run("ha.sh", &self.env(), args)
+    }
+
+    /// The environment that places the cluster.
+    fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("HA_DIR", self.dir.display().to_string()),
+            ("HA_PORT", self.port.to_string()),
+            ("HA_REPLICATION", self.replication.clone()),
+        ]
     }
 
     /// `postgres://` URL of database `db` through HAProxy.
@@ -119,12 +114,6 @@ impl HaCluster {
 
 impl Drop for HaCluster {
     fn drop(&mut self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ha.sh");
-        let _ = Command::new("bash")
-            .arg(script)
-            .arg("down")
-            .env("HA_DIR", &self.dir)
-            .env("HA_PORT", self.port.to_string())
-            .output();
+        script::run_quietly("ha.sh", &self.env(), &["down"]);
     }
 }

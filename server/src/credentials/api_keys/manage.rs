@@ -45,6 +45,7 @@ impl ApiKeys {
         )
         .await?;
         db::sync_wait::commit(tx).await?;
+        self.announce(info.id).await;
         // Usable here at once; the other processes reload on the announcement.
         let entry = KeyEntry::new(ActiveKey {
             id: info.id,
@@ -73,7 +74,16 @@ impl ApiKeys {
         .await?;
         db::sync_wait::commit(tx).await?;
         self.forget(id);
+        self.announce(id).await;
         Ok(revoked)
+    }
+
+    /// Tells the other processes of a committed change of key `id`. A failure is logged here, not
+    /// raised: the change stands, and their periodic reload brings it.
+    async fn announce(&self, id: i64) {
+        if let Err(error) = db::api_keys::announce(&self.0.pool, id).await {
+            tracing::warn!(%error, id, "key change not announced; other processes see it on reload");
+        }
     }
 
     /// Every key, newest first, revoked ones included; never a secret.
