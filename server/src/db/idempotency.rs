@@ -20,7 +20,8 @@ pub struct KeyRow {
     pub body: Option<String>,
 }
 
-/// Takes `key` for a request whose canonical body hashes to `hash`, in one statement. A key is
+/// Takes `key` for a request whose canonical body hashes to `hash`, in one statement (its times
+/// come from the new row's defaults: Citus takes no function in an upsert's SET). A key is
 /// free when absent, older than `ttl_secs` (expired: a fresh request), or in progress for longer
 /// than `stale_secs` (its owner died before answering).
 #[tracing::instrument(skip(db, hash))]
@@ -31,15 +32,20 @@ pub async fn take(
     ttl_secs: f64,
     stale_secs: f64,
 ) -> Result<Taken, sqlx::Error> {
+    // The cut-offs as values (this process's clock): Citus takes no function that is not
+    // IMMUTABLE in an upsert's WHERE either.
+    let now = chrono::Utc::now();
+    let secs = |s: f64| {
+        chrono::TimeDelta::from_std(std::time::Duration::from_secs_f64(s)).unwrap_or_default()
+    };
     let row = sqlx::query!(
         r#"
         WITH taken AS (
             INSERT INTO idempotency_keys AS k (key, request_hash) VALUES ($1, $2)
             ON CONFLICT (key) DO UPDATE
-                SET request_hash = excluded.request_hash, created_at = now(), locked_at = now(),
-                    status = NULL, body = NULL
-                WHERE k.created_at < now() - make_interval(secs => $3)
-                   OR (k.status IS NULL AND k.locked_at < now() - make_interval(secs => $4))
+                SET request_hash = excluded.request_hash, created_at = excluded.created_at,
+                    locked_at = excluded.locked_at, status = NULL, body = NULL
+                WHERE k.created_at < $3 OR (k.status IS NULL AND k.locked_at < $4)
             RETURNING true AS owned
         )
         SELECT (SELECT owned FROM taken) AS owned,
@@ -49,8 +55,8 @@ pub async fn take(
         "#,
         key,
         hash,
-        ttl_secs,
-        stale_secs
+        now - secs(ttl_secs),
+        now - secs(stale_secs)
     )
     .fetch_one(db)
     .await?;

@@ -114,9 +114,23 @@ pub async fn ping(pool: &PgPool) -> Result<bool, sqlx::Error> {
 /// True when the error is a violation of the named constraint (SQLSTATE class 23: a duplicate
 /// key, a failed CHECK, ...).
 pub fn violates(error: &sqlx::Error, constraint: &str) -> bool {
-    matches!(error, sqlx::Error::Database(db)
-        if db.code().is_some_and(|code| code.starts_with("23"))
-            && db.constraint().is_some_and(|name| names_constraint(name, constraint)))
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    if !db.code().is_some_and(|code| code.starts_with("23")) {
+        return false;
+    }
+    match db.constraint() {
+        Some(name) => names_constraint(name, constraint),
+        // A Citus coordinator passes a worker's error on without its constraint field: the
+        // name is then the one quoted in the message (quoted in every language).
+        None => db
+            .message()
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .any(|quoted| names_constraint(quoted, constraint)),
+    }
 }
 
 /// True when `name`, as PostgreSQL reported it, is `constraint`: exactly, or with the shard
