@@ -92,12 +92,3 @@ pub(super) fn log_unconfirmed(coupon: &str, grants: usize) {
         "commit not confirmed by a synchronous standby (wait cancelled): claim_outcome_unknown"
     );
 }
-
-/// Wakes the webhook dispatchers after a claim's commit wrote an event they should not wait for
-/// (`coupon.sold_out`). A failure is logged here, not raised: the claim stands, and the
-/// dispatchers find the event on their next poll.
-pub(super) async fn wake_webhooks(conn: &mut sqlx::PgConnection) {
-    if let Err(error) = crate::db::webhooks::wake(conn).await {
-        tracing::warn!(%error, "could not wake the webhook dispatchers; they will poll");
-    }
-}

@@ -36,7 +36,7 @@ pub(super) async fn claim(
             Err(e) => return Err(e.into()),
         };
         if attempt.wake {
-            super::outcome::wake_webhooks(&mut conn).await;
+            crate::webhooks::wake_dispatchers(&mut *conn).await;
         }
         if let (Some(claimed_at), Some(remaining_after)) =
             (attempt.claimed_at, attempt.remaining_after)

@@ -49,7 +49,7 @@ async fn settle_locally(
         return Ok(every(users, || ClaimError::Refused(refusal)));
     }
     if attempt.wake {
-        super::outcome::wake_webhooks(conn).await;
+        crate::webhooks::wake_dispatchers(&mut *conn).await;
     }
     let holders: HashSet<String> = attempt.held.into_iter().collect();
     let decisions = plan(users, &holders, remaining);

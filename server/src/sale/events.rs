@@ -48,13 +48,9 @@ pub(super) enum ClaimEvent {
     Redeemed,
 }
 
-/// After the commit of a change that wrote an event: wakes every process's dispatcher. A failure
-/// is logged here, not raised (the change stands, and the dispatchers poll).
+/// After the commit of a change that wrote an event: wakes every process's dispatcher.
 pub(super) async fn wake(pool: &PgPool, wrote: bool) {
-    if !wrote {
-        return;
-    }
-    if let Err(error) = db::webhooks::wake(pool).await {
-        tracing::warn!(%error, "could not wake the webhook dispatchers; they will poll");
+    if wrote {
+        crate::webhooks::wake_dispatchers(pool).await;
     }
 }

@@ -98,7 +98,7 @@ impl Webhooks {
         }
         let after = audited(&mut tx, actor, action::WEBHOOK_UPDATE, before, id).await?;
         db::sync_wait::commit(tx).await?;
-        self.wake().await;
+        super::wake_dispatchers(&self.0.pool).await;
         Ok(after)
     }
 
@@ -164,16 +164,8 @@ impl Webhooks {
         )
         .await?;
         db::sync_wait::commit(tx).await?;
-        self.wake().await;
+        super::wake_dispatchers(&self.0.pool).await;
         Ok(again)
-    }
-
-    /// Wakes every process's dispatcher after a committed change (an endpoint enabled again, a
-    /// delivery due now). A failure is logged here, not raised: they poll.
-    async fn wake(&self) {
-        if let Err(error) = db::webhooks::wake(&self.0.pool).await {
-            tracing::warn!(%error, "could not wake the webhook dispatchers; they will poll");
-        }
     }
 }
 

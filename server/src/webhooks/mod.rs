@@ -55,3 +55,12 @@ impl Webhooks {
         })))
     }
 }
+
+/// Wakes every process's dispatcher after the commit of a change that wrote an event (or made a
+/// delivery due). A failure is logged here, not raised: the change stands, and the dispatchers
+/// poll.
+pub async fn wake_dispatchers(db: impl sqlx::PgExecutor<'_>) {
+    if let Err(error) = crate::db::webhooks::wake(db).await {
+        tracing::warn!(%error, "could not wake the webhook dispatchers; they will poll");
+    }
+}
