@@ -20,6 +20,9 @@
 # BENCH_WEBHOOKS (1; 0 skips) adds claims with and without a webhook endpoint, interleaved, at
 # BENCH_WEBHOOK_CONNECTIONS (64), and the dispatcher's deliveries per second and lag:
 # scripts/bench/webhooks.sh.
+# BENCH_CITUS (1; 0 skips; skipped where Citus is not installed) adds claims on a Citus cluster of
+# scripts/citus.sh against the single node, interleaved, one hot coupon and 16 coupons, at
+# BENCH_CITUS_CONNECTIONS (64 256): scripts/bench/citus.sh.
 # BENCH_BASELINE=<git revision> also builds that revision's server (in a git worktree, into
 # target/baseline: never into target/ itself, where cargo would take the baseline's workspace
 # crates for this tree's, as their hashes do not depend on the checkout's path) and runs the hot runs with it too, twice, then
@@ -47,9 +50,11 @@ work=$(mktemp -d /tmp/coupons-bench.XXXXXX)
 chmod 755 "$work" # the postgres user must reach $work/pg
 server_pid=""
 ha_down=""
+citus_down=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$ha_down" ] && eval "$ha_down" 2>/dev/null
+  [ -n "$citus_down" ] && eval "$citus_down" 2>/dev/null
   scripts/pg.sh stop "$work/pg"
   rm -rf "$work"
   git worktree prune
@@ -250,6 +255,20 @@ if [ "${BENCH_HA:-1}" != 0 ]; then
   ha_runs
 fi
 
+# Claims on Citus, one hot coupon and 16 (scripts/bench/citus.sh); BENCH_CITUS=0 skips it.
+source scripts/bench/citus.sh
+citus_db=""
+citus_violations=0
+bench_citus=${BENCH_CITUS:-1}
+if [ "$bench_citus" != 0 ] && ! citus_installed; then
+  log "Citus: not installed for PostgreSQL 15, skipped"
+  bench_citus=0
+fi
+if [ "$bench_citus" != 0 ]; then
+  log "Citus: claims on one node and on a coordinator with two workers, interleaved"
+  citus_runs
+fi
+
 # Memory of the public GET of a coupon with a huge claimer list: streamed page by page, so 64
 # concurrent readers stay in bounded memory (peak RSS in the table). BENCH_BIG_CLAIMERS=0 skips.
 big=${BENCH_BIG_CLAIMERS:-1000000}
@@ -283,6 +302,10 @@ while IFS=$'\t' read -r mode label coupon conns rss result; do
                m, l, c, ok / s, n / s, p50 / 1000, p99 / 1000, p999 / 1000, e, rss / 1024,
                srv / okd, pg / okd, batch }'
   echo -e "$coupon\t${r[ok]}" >>"$work/oks.tsv"
+  [[ $mode == citus-* ]] && awk -v m="$mode" -v l="$label" -v c="$conns" -v ok="${r[ok]}" -v s="$secs" \
+    -v srv="${r[server_cpu_us]}" -v pg="${r[pg_cpu_us]}" \
+    'BEGIN { okd = ok > 0 ? ok : 1; printf "%s\t%s\t-\t%s\t%.0f\t%.1f\t%.1f\n", m, l, c, ok / s, srv / okd, pg / okd }' \
+    >>"$work/citus-rows.tsv"
   [ "$label" = hot ] && awk -v m="$mode" -v c="$conns" -v ok="${r[ok]}" -v s="$secs" -v srv="${r[server_cpu_us]}" \
     'BEGIN { printf "%s\t%s\t%.0f\t%.1f\n", m, c, ok / s, srv / (ok > 0 ? ok : 1) }' >>"$work/hot.tsv"
   unset r
@@ -312,6 +335,7 @@ fi
 [ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
 [ "${BENCH_WEBHOOKS:-1}" != 0 ] && webhook_ratios
 [ "${BENCH_HA:-1}" != 0 ] && ha_ratios
+[ "$bench_citus" != 0 ] && citus_ratios
 
 echo
 log "verifying invariants from the database"
@@ -322,6 +346,7 @@ while IFS=$'\t' read -r coupon oks; do
   [[ $coupon == BASE[0-9]-* ]] && coupon_db=$db_baseline
   [[ $coupon == VAR[0-9]-* ]] && coupon_db=$db_variant
   [[ $coupon == HA[0-9]*-HOT-sync-* ]] && coupon_db=$ha_db
+  [[ $coupon == CI[0-9]*-HOT-cluster-* ]] && coupon_db=$citus_db
   row=$(psql -tA -F' ' "$coupon_db" -v c="$coupon" <<'SQL'
 SELECT c.amount, c.remaining_amount, count(cl.id), count(DISTINCT cl.user_id)
 FROM coupons c LEFT JOIN claims cl ON cl.coupon_name = c.name
@@ -348,5 +373,6 @@ SQL
   printf '%-22s amount=%-10s remaining=%-10s claims=%-7s distinct_users=%-7s %s %s\n' \
     "$coupon" "$amount" "$remaining" "$claims" "$users" "${problems[*]:-ok}" "$note"
 done < <(sort -u -t$'\t' -k1,1 "$work/oks.tsv")
+violations=$((violations + citus_violations))
 echo "invariant violations: $violations"
 ((violations == 0))

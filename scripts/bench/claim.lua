@@ -1,4 +1,5 @@
--- wrk script: every request claims the hot coupon (BENCH_COUPON) for a user never seen before.
+-- wrk script: every request claims the hot coupon (BENCH_COUPON) for a user never seen before;
+-- with BENCH_SPREAD=N, the coupons BENCH_COUPON-0 to BENCH_COUPON-(N-1) in turn instead.
 -- Prints one RESULT line that scripts/bench.sh parses. BENCH_AUTH_KIND (scripts/bench/auth.sh):
 -- open (the default: no credential, a fresh user_id in the body), key (Authorization: Bearer
 -- BENCH_KEY, a fresh user_id in the body) or token (a pre-minted shopper token per request from
@@ -10,6 +11,7 @@ local kind = os.getenv("BENCH_AUTH_KIND") or "open"
 local key = os.getenv("BENCH_KEY")
 local token_file = os.getenv("BENCH_TOKENS")
 local nthreads = tonumber(os.getenv("BENCH_THREADS") or "2")
+local spread = tonumber(os.getenv("BENCH_SPREAD") or "0")
 local threads = {}
 
 function setup(thread)
@@ -33,6 +35,8 @@ function request()
   counter = counter + 1
   local headers = { ["Content-Type"] = "application/json" }
   local body
+  local coupon = coupon
+  if spread > 0 then coupon = string.format("%s-%d", coupon, counter % spread) end
   if kind == "token" then
     headers["Authorization"] = "Bearer " .. tokens[(counter - 1) % #tokens + 1]
     body = string.format('{"coupon_name":"%s"}', coupon)

@@ -2,8 +2,9 @@
 //! sender at a time, and their outcomes (the delivery log).
 
 use app::contract::webhooks::{DELIVERY_LOG_LIMIT, Delivery};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{PgExecutor, PgPool};
+use std::time::Duration;
 
 /// Moves up to `limit` outbox rows into deliveries, one coupon at a time, the coupons whose rows
 /// are oldest first. Returns the number of outbox rows taken.
@@ -90,7 +91,9 @@ pub struct Leased {
 
 /// Leases up to `limit` due deliveries of enabled endpoints for `lease_secs`: their next attempt
 /// moves to the lease's end, so no other sender takes them meanwhile, and a sender that dies
-/// leaves them due again when it ends.
+/// leaves them due again when it ends. The due rows are chosen in a CTE, not an `IN (subquery)`:
+/// Citus 13 plans the latter into an intermediate result that it then fails to read
+/// (`invalid input syntax for type bigint: "PGCOPY"`).
 #[tracing::instrument(skip(db))]
 pub async fn lease(
     db: impl PgExecutor<'_>,
@@ -99,11 +102,7 @@ pub async fn lease(
 ) -> Result<Vec<Leased>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        UPDATE webhook_deliveries d
-        SET next_attempt_at = now() + make_interval(secs => $2),
-            attempts = d.attempts + 1, last_attempt_at = now()
-        FROM webhook_endpoints w
-        WHERE w.id = d.endpoint_id AND d.id IN (
+        WITH due AS (
             SELECT due.id FROM webhook_deliveries due
             JOIN webhook_endpoints e ON e.id = due.endpoint_id AND e.enabled
             WHERE due.state = 'pending' AND due.next_attempt_at <= now()
@@ -111,6 +110,11 @@ pub async fn lease(
             LIMIT $1
             FOR UPDATE OF due SKIP LOCKED
         )
+        UPDATE webhook_deliveries d
+        SET next_attempt_at = now() + make_interval(secs => $2),
+            attempts = d.attempts + 1, last_attempt_at = now()
+        FROM webhook_endpoints w, due
+        WHERE w.id = d.endpoint_id AND d.id = due.id
         RETURNING d.id, d.endpoint_id, d.event_id, d.body, d.attempts AS attempt, w.url, w.secret,
                   w.previous_secret, w.previous_secret_until, d.last_attempt_at
         "#,
@@ -144,9 +148,9 @@ pub async fn lease(
 pub struct Outcome {
     pub id: i64,
     pub endpoint_id: i64,
-    /// `delivered`, `pending` (a retry is due after `retry_in_secs`) or `failed`.
+    /// `delivered`, `pending` (a retry is due after `retry_in`) or `failed`.
     pub state: &'static str,
-    pub retry_in_secs: f64,
+    pub retry_in: Duration,
     pub status: Option<i32>,
     pub error: Option<String>,
     pub latency_ms: i32,
@@ -155,37 +159,51 @@ pub struct Outcome {
 }
 
 /// Records outcomes in one statement, and their endpoints' health: a success ends the run of
-/// failures; a failure starts one; `410 Gone`, or failures for longer than
-/// `disable_after_secs`, disable the endpoint (its pending deliveries wait). `now` is the time of
-/// the run of failures (a value: Citus refuses `now()` inside the CASE and COALESCE of an UPDATE
-/// of a reference table).
+/// failures; a failure starts one; `410 Gone`, or failures for longer than `disable_after`,
+/// disable the endpoint (its pending deliveries wait). Every time is a value computed here from
+/// `now`, the time of recording: Citus refuses a function that is not IMMUTABLE with column
+/// references in an UPDATE, or anywhere in its CASE and COALESCE.
 #[tracing::instrument(skip(db, outcomes), fields(outcomes = outcomes.len()))]
 pub async fn record(
     db: impl PgExecutor<'_>,
     outcomes: &[Outcome],
-    disable_after_secs: f64,
+    disable_after: Duration,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let after = |wait: Duration| {
+        TimeDelta::from_std(wait)
+            .ok()
+            .and_then(|wait| now.checked_add_signed(wait))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    };
     let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
     let endpoints: Vec<i64> = outcomes.iter().map(|o| o.endpoint_id).collect();
     let states: Vec<String> = outcomes.iter().map(|o| o.state.to_owned()).collect();
-    let retry: Vec<f64> = outcomes.iter().map(|o| o.retry_in_secs).collect();
+    let next: Vec<DateTime<Utc>> = outcomes.iter().map(|o| after(o.retry_in)).collect();
+    let delivered: Vec<Option<DateTime<Utc>>> = outcomes
+        .iter()
+        .map(|o| (o.state == "delivered").then_some(now))
+        .collect();
     let statuses: Vec<Option<i32>> = outcomes.iter().map(|o| o.status).collect();
     let errors: Vec<Option<String>> = outcomes.iter().map(|o| o.error.clone()).collect();
     let latencies: Vec<i32> = outcomes.iter().map(|o| o.latency_ms).collect();
     let gone: Vec<bool> = outcomes.iter().map(|o| o.gone).collect();
+    let failing_before = TimeDelta::from_std(disable_after)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::UNIX_EPOCH);
     sqlx::query!(
         r#"
         WITH o AS (
-            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::float8[],
-                                 $5::int[], $6::text[], $7::int[], $8::bool[])
-                AS o(id, endpoint_id, state, retry_in, status, error, latency_ms, gone)
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[],
+                                 $5::timestamptz[], $6::int[], $7::text[], $8::int[], $9::bool[])
+                AS o(id, endpoint_id, state, next_attempt_at, delivered_at, status, error,
+                     latency_ms, gone)
         ), deliveries AS (
             UPDATE webhook_deliveries d
             SET state = o.state, last_status = o.status, last_error = o.error,
-                last_latency_ms = o.latency_ms,
-                next_attempt_at = now() + make_interval(secs => o.retry_in),
-                delivered_at = CASE WHEN o.state = 'delivered' THEN now() END
+                last_latency_ms = o.latency_ms, next_attempt_at = o.next_attempt_at,
+                delivered_at = o.delivered_at
             FROM o WHERE d.id = o.id
         ), health AS (
             SELECT endpoint_id, bool_or(state = 'delivered') AS ok, bool_or(gone) AS gone
@@ -193,25 +211,26 @@ pub async fn record(
         )
         UPDATE webhook_endpoints w
         SET failing_since = CASE WHEN h.ok THEN NULL ELSE coalesce(w.failing_since, $10) END,
-            enabled = w.enabled AND NOT h.gone AND (h.ok OR coalesce(
-                w.failing_since > $10 - make_interval(secs => $9), true)),
+            enabled = w.enabled AND NOT h.gone
+                AND (h.ok OR coalesce(w.failing_since > $11, true)),
             disabled_reason = CASE
                 WHEN h.gone THEN 'the receiver answered 410 Gone'
-                WHEN NOT h.ok AND w.failing_since <= $10 - make_interval(secs => $9)
-                    THEN 'every delivery failed since ' || w.failing_since
+                WHEN NOT h.ok AND w.failing_since <= $11
+                    THEN 'every delivery failed since ' || utc_text(w.failing_since)
                 ELSE w.disabled_reason END
         FROM health h WHERE w.id = h.endpoint_id
         "#,
         &ids,
         &endpoints,
         &states,
-        &retry,
+        &next,
+        &delivered as &[Option<DateTime<Utc>>],
         &statuses as &[Option<i32>],
         &errors as &[Option<String>],
         &latencies,
         &gone,
-        disable_after_secs,
-        now
+        now,
+        failing_before
     )
     .execute(db)
     .await

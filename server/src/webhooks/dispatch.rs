@@ -197,7 +197,7 @@ async fn record(
     shutdown: CancellationToken,
 ) {
     let inner = &webhooks.0;
-    let disable_after = inner.settings.disable_after.as_secs_f64();
+    let disable_after = inner.settings.disable_after;
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     loop {
         let got = tokio::select! {

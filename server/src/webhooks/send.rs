@@ -58,7 +58,7 @@ pub async fn attempt(client: &Client, settings: &Settings, delivery: &Leased) ->
         id: delivery.id,
         endpoint_id: delivery.endpoint_id,
         state,
-        retry_in_secs: retry_in.as_secs_f64(),
+        retry_in,
         status: attempt.status.map(i32::from),
         error: attempt.error,
         latency_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
