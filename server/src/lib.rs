@@ -9,6 +9,7 @@ pub mod claims;
 pub mod config;
 pub mod credentials;
 pub mod db;
+pub mod draw;
 pub mod http;
 pub mod live;
 pub mod sale;

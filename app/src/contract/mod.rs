@@ -5,6 +5,7 @@ pub mod admin_types;
 pub mod api_keys;
 pub mod api_types;
 pub mod audit;
+pub mod draw;
 pub mod errors;
 pub mod live_types;
 pub mod sale;
