@@ -8,6 +8,8 @@ pub mod claims;
 pub mod coupon_list;
 pub mod coupons;
 pub mod deliveries;
+pub mod draws;
+pub mod entries;
 pub mod idempotency;
 pub mod live;
 pub mod sync_wait;

@@ -15,6 +15,11 @@ pub fn tickets_text(ranked: &[Ranked], amount: u64) -> String {
         .collect()
 }
 
+/// The proof's `tickets_digest` of the ranked tickets' text: its SHA-256, in hex.
+pub fn digest(tickets: &str) -> String {
+    hex::encode(Sha256::digest(tickets.as_bytes()))
+}
+
 /// What the proof states of a draw of `seed` (and `beacon`) whose ranked tickets are `tickets`.
 pub struct Drawn<'a> {
     pub coupon: &'a str,
@@ -36,7 +41,7 @@ impl Drawn<'_> {
             entries: self.entries,
             winners: self.amount.min(self.entries),
             drawn_at: self.drawn_at,
-            tickets_digest: hex::encode(Sha256::digest(self.tickets.as_bytes())),
+            tickets_digest: digest(self.tickets),
             tickets: format!(
                 "/api/coupons/{}/draw/tickets",
                 percent_encoding::utf8_percent_encode(

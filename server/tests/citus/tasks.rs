@@ -1,6 +1,8 @@
 //! Each claim is one command to one worker: the coordinator's plan of each claim call (the calls
-//! `db::batches::settle_batch` and `db::claims::claim_one` make) is one task, the whole function
-//! delegated to the coupon's worker, with no subplan (an intermediate result or a second trip).
+//! `db::batches::settle_batch` and `db::claims::claim_one` make), and of a draw coupon's entry
+//! batch and draw (`db::entries::enter_batch`, `db::draws::settle`), is one task, the whole
+//! function delegated to the coupon's worker, with no subplan (an intermediate result or a second
+//! trip).
 
 use sqlx::PgPool;
 
@@ -8,6 +10,8 @@ use sqlx::PgPool;
 const HOT_CALLS: &[&str] = &[
     "SELECT * FROM claim_batch('TASKS', ARRAY['a', 'b', 'a'])",
     "SELECT * FROM claim_one('TASKS', 'c')",
+    "SELECT * FROM enter_batch('TASKS', ARRAY['a', 'b', 'a'])",
+    "SELECT * FROM draw_settle('TASKS', NULL, ARRAY['a'], ARRAY['\\x00'::bytea], 'digest')",
 ];
 
 /// The problems found; none when every hot call is one delegated task.

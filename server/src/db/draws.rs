@@ -1,0 +1,106 @@
+//! The statements of a draw (docs/draw.md): its secret seed, what the ranking needs, and the one
+//! call that settles it.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+/// What the server needs to rank a draw coupon's entries.
+#[derive(Debug)]
+pub struct DrawInput {
+    pub seed: Vec<u8>,
+    pub beacon: Option<String>,
+    pub amount: i32,
+}
+
+/// The seed, beacon and amount of draw coupon `coupon_name`; `None` when it is no draw coupon.
+/// Read without a lock: [`settle`] checks under the row lock that the beacon did not change.
+pub async fn input(
+    db: impl PgExecutor<'_>,
+    coupon_name: &str,
+) -> Result<Option<DrawInput>, sqlx::Error> {
+    sqlx::query_as!(
+        DrawInput,
+        "SELECT d.seed, c.beacon, c.amount FROM coupons c JOIN draws d ON d.coupon_name = c.name
+         WHERE c.name = $1 AND d.coupon_name = $1",
+        coupon_name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Keeps the secret seed of a draw coupon being created, in the creation's transaction.
+pub async fn keep_seed(
+    db: &mut PgConnection,
+    coupon_name: &str,
+    seed: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO draws (coupon_name, seed) VALUES ($1, $2)",
+        coupon_name,
+        seed
+    )
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// What one settle call saw and did.
+#[derive(Debug)]
+pub struct Settled {
+    /// `drawn` (this call drew), `already_drawn`, `not_found`, `first_come`, `open`,
+    /// `beacon_missing`, `beacon_changed`, `entries_changed`.
+    pub outcome: String,
+    pub drawn_at: Option<DateTime<Utc>>,
+    /// The claims the draw made, in claim order.
+    pub winners: Vec<String>,
+    pub won_at: Vec<DateTime<Utc>>,
+    /// An event that wakes the webhook dispatchers was written: wake them after the commit.
+    pub wake: bool,
+}
+
+/// The ranking of a draw: entrants in rank order, their tickets, and the digest of the public
+/// ranked tickets.
+pub struct Ranking<'a> {
+    pub beacon: Option<&'a str>,
+    pub users: &'a [String],
+    pub tickets: &'a [Vec<u8>],
+    pub digest: &'a str,
+}
+
+/// Settles the draw of `coupon_name` with `ranking` in one call of the database function
+/// `draw_settle` (migration `20261206000003_draw.sql`): its own transaction, committed
+/// synchronously, whole on the coupon's worker on Citus. A crash leaves it not done or done
+/// whole; a second caller finds it `already_drawn`.
+#[tracing::instrument(skip(db, ranking), fields(entries = ranking.users.len()))]
+pub async fn settle(
+    db: &mut PgConnection,
+    coupon_name: &str,
+    ranking: &Ranking<'_>,
+) -> Result<Settled, sqlx::Error> {
+    sqlx::query_as!(
+        Settled,
+        r#"SELECT outcome AS "outcome!", drawn_at, winners AS "winners!", won_at AS "won_at!",
+                  wake AS "wake!"
+           FROM draw_settle($1, $2, $3, $4, $5)"#,
+        coupon_name,
+        ranking.beacon,
+        ranking.users,
+        ranking.tickets,
+        ranking.digest
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Draw coupons due to be drawn by themselves: the window closed, `draw_at` passed, the beacon
+/// given if one is required, not drawn yet.
+pub async fn due(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT name FROM coupons
+         WHERE allocation = 'draw' AND drawn_at IS NULL AND draw_at <= now()
+           AND (beacon IS NOT NULL OR NOT beacon_required)
+         ORDER BY draw_at"
+    )
+    .fetch_all(db)
+    .await
+}
