@@ -2,7 +2,9 @@
 //! `db::batches::settle_batch` and `db::claims::claim_one` make), and of a draw coupon's entry
 //! batch and draw (`db::entries::enter_batch`, `db::draws::settle`), is one task, the whole
 //! function delegated to the coupon's worker, with no subplan (an intermediate result or a second
-//! trip).
+//! trip). And on that worker, each call that inserts rows does so in one statement on the shard
+//! itself: Citus's log of its local commands shows the insert, and nothing read back from an
+//! intermediate result (the files Citus writes when it cannot push an INSERT ... SELECT down).
 
 use sqlx::PgPool;
 
@@ -14,12 +16,32 @@ const HOT_CALLS: &[&str] = &[
     "SELECT * FROM draw_settle('TASKS', NULL, ARRAY['a'], ARRAY['\\x00'::bytea], 'digest')",
 ];
 
-/// The problems found; none when every hot call is one delegated task.
+/// The calls that insert rows, each with the coupon it names.
+const INSERTING_CALLS: &[(&str, &str)] = &[
+    (
+        "TASKS",
+        "SELECT * FROM claim_batch('TASKS', ARRAY['x', 'y', 'x'])",
+    ),
+    (
+        "TASKSD",
+        "SELECT * FROM enter_batch('TASKSD', ARRAY['x', 'y', 'x'])",
+    ),
+];
+
+/// The problems found; none when every hot call is one delegated task, and its inserts run on
+/// the shard.
 pub async fn check(db: &PgPool) -> Vec<String> {
     sqlx::query("INSERT INTO coupons (name, amount, remaining_amount) VALUES ('TASKS', 10, 10)")
         .execute(db)
         .await
         .expect("create the coupon TASKS");
+    sqlx::query(
+        "INSERT INTO coupons (name, amount, remaining_amount, allocation, ends_at, draw_at, commitment)
+         VALUES ('TASKSD', 10, 10, 'draw', now() + interval '1 day', now() + interval '1 day', repeat('0', 64))",
+    )
+    .execute(db)
+    .await
+    .expect("create the draw coupon TASKSD");
     let mut problems = Vec::new();
     for call in HOT_CALLS {
         let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {call}")))
@@ -39,5 +61,51 @@ pub async fn check(db: &PgPool) -> Vec<String> {
             problems.push(format!("{call} is not one delegated task:\n{plan}"));
         }
     }
+    for (coupon, call) in INSERTING_CALLS {
+        let log = on_its_worker(db, coupon, call).await;
+        let on_shard = log.contains("executing the command locally: INSERT INTO")
+            && !log.contains("intermediate_result");
+        println!(
+            "{call} on its worker: {}",
+            if on_shard {
+                "inserts on the shard"
+            } else {
+                "NOT on the shard"
+            }
+        );
+        if !on_shard {
+            problems.push(format!(
+                "{call} does not insert on the shard in one statement:\n{log}"
+            ));
+        }
+    }
     problems
+}
+
+/// Runs `call` on the worker that holds `coupon` (psql, in a transaction rolled back), with
+/// Citus logging each command it runs locally; returns that log.
+async fn on_its_worker(db: &PgPool, coupon: &str, call: &str) -> String {
+    let (port, database): (i32, String) = sqlx::query_as(
+        "SELECT nodeport, current_database()::text FROM citus_shards
+         WHERE shardid = get_shard_id_for_distribution_column('coupons', $1)",
+    )
+    .bind(coupon)
+    .fetch_one(db)
+    .await
+    .expect("the worker that holds the coupon");
+    let script = format!(
+        "BEGIN;\nSET LOCAL citus.log_local_commands = on;\nSET LOCAL client_min_messages = log;\n{call};\nROLLBACK;\n"
+    );
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+        .arg(format!("postgres://postgres@127.0.0.1:{port}/{database}"))
+        .args(["-c", &script])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql on the worker: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
