@@ -1,7 +1,7 @@
 //! Claim rows: the statements of the claim engine.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgExecutor;
 
 /// What one claim call did: `claimed_at` and `remaining_after` are set when the claim row was
 /// inserted; otherwise the rest says why not, read after it in a fresh snapshot.
@@ -57,48 +57,47 @@ pub async fn claim_one(
     .await
 }
 
-/// The claim a release gave back.
+/// What a release call did ([`release`]).
 #[derive(Debug)]
-pub struct Released {
-    pub claim_id: i64,
-    pub claimed_at: DateTime<Utc>,
-    pub released_at: DateTime<Utc>,
-    /// Stock after the release.
-    pub remaining_amount: i32,
+pub struct ReleaseCall {
+    /// The coupon exists.
+    pub known: bool,
+    /// The released claim's id; `None` when nothing was released.
+    pub claim_id: Option<i64>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub released_at: Option<DateTime<Utc>>,
+    /// The stock after the release.
+    pub remaining: Option<i32>,
+    /// When nothing was released: the claim's redemption, if it is spent (a spent claim gives
+    /// no unit back).
+    pub redeemed_at: Option<DateTime<Utc>>,
+    /// An event that wakes the webhook dispatchers was written.
+    pub wake: bool,
 }
 
-/// Releases `user_id`'s claim of `coupon_name`: deletes the row and gives the unit back.
-/// `None` when there is no such claim, or it is redeemed ([`held`] tells which). The caller holds the coupon's row lock (taken by
-/// `db::coupons::lock` in an earlier statement of `tx`), in the same order as a claim takes its
-/// locks, so the two never deadlock; this statement's snapshot is taken after that lock, so it
-/// sees every claim committed before. Bumps the version, so a batch that read the claim before
-/// this sees the change.
-#[tracing::instrument(skip(tx))]
+/// Releases `user_id`'s claim of `coupon_name` in one call of `release_claim` (migration
+/// `20261206000006_admin_calls.sql`): under the coupon's row lock (taken first, as a claim takes
+/// it), the row goes, the unit goes back to the stock, and the `claim.released` event and the
+/// audit entry of `actor` (action `action`) are written, in one round trip and one transaction.
+#[tracing::instrument(skip(db))]
 pub async fn release(
-    tx: &mut PgConnection,
+    db: impl PgExecutor<'_>,
     user_id: &str,
     coupon_name: &str,
-) -> Result<Option<Released>, sqlx::Error> {
+    actor: &str,
+    action: &str,
+) -> Result<ReleaseCall, sqlx::Error> {
     sqlx::query_as!(
-        Released,
-        r#"
-        WITH released AS (
-            DELETE FROM claims
-            WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2 AND redeemed_at IS NULL
-            RETURNING id, claimed_at
-        ), stock AS (
-            UPDATE coupons SET remaining_amount = remaining_amount + 1, version = version + 1
-            WHERE name = $1 AND EXISTS (SELECT 1 FROM released)
-            RETURNING remaining_amount
-        )
-        SELECT r.id AS claim_id, r.claimed_at, now() AS "released_at!",
-               s.remaining_amount
-        FROM released r, stock s
-        "#,
+        ReleaseCall,
+        r#"SELECT known AS "known!", claim_id, claimed_at, released_at, remaining, redeemed_at,
+                  wake AS "wake!"
+           FROM release_claim($1, $2, $3, $4)"#,
         coupon_name,
-        user_id
+        user_id,
+        actor,
+        action
     )
-    .fetch_optional(tx)
+    .fetch_one(db)
     .await
 }
 
@@ -127,23 +126,40 @@ pub async fn held(
     .await
 }
 
-/// Marks `user_id`'s claim of `coupon_name` redeemed now, if it is not yet. `None` when there is
-/// no such claim or it was redeemed already ([`held`] tells which). Concurrent redemptions of
-/// one claim queue on its row lock, and the re-checked `redeemed_at IS NULL` lets one through.
+/// What a redemption call did ([`redeem`]).
+#[derive(Debug)]
+pub struct RedeemCall {
+    /// `None` when the user holds no claim of the coupon.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// The redemption's time: this call's, or the first one's when `redeemed` is false.
+    pub redeemed_at: Option<DateTime<Utc>>,
+    /// This call redeemed the claim.
+    pub redeemed: bool,
+    /// An event that wakes the webhook dispatchers was written.
+    pub wake: bool,
+}
+
+/// Redeems `user_id`'s claim of `coupon_name` now, if it is not yet, in one call of
+/// `redeem_claim` (migration `20261206000006_admin_calls.sql`), with its `claim.redeemed` event
+/// and the audit entry of `actor`. Concurrent redemptions of one claim queue on its row lock,
+/// and the re-checked `redeemed_at IS NULL` lets one through.
 #[tracing::instrument(skip(db))]
 pub async fn redeem(
     db: impl PgExecutor<'_>,
     user_id: &str,
     coupon_name: &str,
-) -> Result<Option<Held>, sqlx::Error> {
+    actor: &str,
+    action: &str,
+) -> Result<RedeemCall, sqlx::Error> {
     sqlx::query_as!(
-        Held,
-        r#"UPDATE claims SET redeemed_at = now()
-           WHERE coupon_name = $1 AND (user_id COLLATE "C") = $2 AND redeemed_at IS NULL
-           RETURNING claimed_at, redeemed_at"#,
+        RedeemCall,
+        r#"SELECT claimed_at, redeemed_at, redeemed AS "redeemed!", wake AS "wake!"
+           FROM redeem_claim($1, $2, $3, $4)"#,
         coupon_name,
-        user_id
+        user_id,
+        actor,
+        action
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await
 }

@@ -3,7 +3,7 @@
 
 use app::contract::api_types::{Coupon, CouponSummary};
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgExecutor;
 
 /// Name of the primary key, whose violation means "a coupon with this name exists".
 pub const NAME_KEY: &str = "coupons_pkey";
@@ -58,44 +58,66 @@ pub async fn version(db: impl PgExecutor<'_>, name: &str) -> Result<Option<i64>,
         .await
 }
 
-/// The coupon named `name`, locked for the rest of the transaction `tx` (see [`patch`]).
-#[tracing::instrument(skip(tx))]
-pub async fn lock(tx: &mut PgConnection, name: &str) -> Result<Option<CouponSummary>, sqlx::Error> {
-    sqlx::query_as!(
-        CouponSummary,
-        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
-         FROM coupons WHERE name = $1 FOR UPDATE",
-        name
-    )
-    .fetch_optional(tx)
-    .await
+/// A sale change asked for: each setting given is set (`None` keeps it); a window end is
+/// changed when it is `Some`, to `Some(None)` to clear it.
+#[derive(Debug, Clone, Copy)]
+pub struct Change {
+    pub amount: Option<i32>,
+    pub paused: Option<bool>,
+    pub starts_at: Option<Option<DateTime<Utc>>>,
+    pub ends_at: Option<Option<DateTime<Utc>>>,
 }
 
-/// Writes a locked coupon's new settings; the stock follows the amount (`remaining` moves by as
-/// much as `amount` does). The caller checked that the amount covers the claims. Bumps the
-/// version, so batches that read the coupon before this see the change.
-#[tracing::instrument(skip(tx))]
-pub async fn patch(
-    tx: &mut PgConnection,
+/// What a sale change call did ([`change`]).
+#[derive(Debug)]
+pub struct ChangeCall {
+    /// `None` when done; `not_found`, `below_claimed` or `bad_window` when refused (nothing
+    /// changed then).
+    pub outcome: Option<String>,
+    /// The units claimed (after the change; before it when `below_claimed`).
+    pub claimed: Option<i64>,
+    /// The window asked for when `bad_window`; otherwise the coupon after the change, as the
+    /// fields below.
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub amount: Option<i32>,
+    pub remaining_amount: Option<i32>,
+    pub paused: Option<bool>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// An event that wakes the webhook dispatchers was written.
+    pub wake: bool,
+}
+
+/// Changes a sale in one call of `change_sale` (migration `20261206000006_admin_calls.sql`):
+/// under the coupon's row lock, the amount (the stock moves with it, never below the claims),
+/// the pause and the window; the `coupon.updated` and `coupon.sold_out` events and the audit
+/// entry of `actor` in the same transaction. Bumps the version, so batches that read the coupon
+/// before this see the change.
+#[tracing::instrument(skip(db))]
+pub async fn change(
+    db: impl PgExecutor<'_>,
     name: &str,
-    amount: i32,
-    paused: bool,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
-) -> Result<CouponSummary, sqlx::Error> {
+    actor: &str,
+    action: &str,
+    change: Change,
+) -> Result<ChangeCall, sqlx::Error> {
     sqlx::query_as!(
-        CouponSummary,
-        "UPDATE coupons SET amount = $2, remaining_amount = remaining_amount + ($2 - amount),
-                paused = $3, starts_at = $4, ends_at = $5, version = version + 1
-         WHERE name = $1
-         RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at",
+        ChangeCall,
+        r#"SELECT outcome, claimed, starts_at, ends_at, name, amount, remaining_amount, paused,
+                  created_at, wake AS "wake!"
+           FROM change_sale($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
         name,
-        amount,
-        paused,
-        starts_at,
-        ends_at
+        actor,
+        action,
+        change.amount,
+        change.paused,
+        change.starts_at.is_some(),
+        change.starts_at.flatten(),
+        change.ends_at.is_some(),
+        change.ends_at.flatten()
     )
-    .fetch_one(tx)
+    .fetch_one(db)
     .await
 }
 

@@ -21,7 +21,7 @@
 //! PostgreSQL never translates, and sqlx logs a `WARNING` at level `WARN`. The statements
 //! watched (a claim, a batch, an admin write's commit) raise no other warning, and a false alarm
 //! would only answer "outcome unknown" for a change that a retry or a read shows: never a lost
-//! one. Admin writes commit through [`commit`].
+//! one. Admin writes commit through [`commit`], or are one [`call`].
 
 use std::{cell::Cell, future::Future};
 
@@ -76,6 +76,22 @@ pub async fn commit(tx: Transaction<'_, Postgres>) -> Result<(), CommitError> {
         return Err(CommitError::Unconfirmed);
     }
     Ok(())
+}
+
+/// Runs `call`, an admin write made as one statement (its own transaction); one whose commit
+/// PostgreSQL kept only locally is [`CommitError::Unconfirmed`] (logged here, once), as in
+/// [`commit`].
+pub async fn call<T>(call: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, CommitError> {
+    let (done, unconfirmed) = watch(call).await;
+    let done = done?;
+    if unconfirmed {
+        tracing::warn!(
+            "an admin write's commit was not confirmed by a synchronous standby (wait cancelled): \
+             answered outcome_unknown"
+        );
+        return Err(CommitError::Unconfirmed);
+    }
+    Ok(done)
 }
 
 /// The `tracing` layer that marks the running [`watch`] when the warning arrives. Its own filter

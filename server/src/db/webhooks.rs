@@ -3,10 +3,7 @@
 //! `20261206000001_one_trip_statements.sql` write their own). Deliveries are in
 //! [`super::deliveries`].
 
-use app::contract::{
-    api_types::CouponSummary,
-    webhooks::{EventType, Webhook},
-};
+use app::contract::webhooks::{EventType, Webhook};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
@@ -173,58 +170,4 @@ pub async fn wake(db: impl PgExecutor<'_>) -> Result<(), sqlx::Error> {
         .execute(db)
         .await
         .map(drop)
-}
-
-/// Writes a claim's event of `kind` (`claim.released`, `claim.redeemed`) to the outbox, if an
-/// enabled endpoint subscribes to it, in the transaction of the change. `at_field` names the
-/// event's own time (`released_at`, `redeemed_at`). Returns whether it wrote one (then
-/// [`wake`] the dispatchers after the commit).
-#[tracing::instrument(skip(db))]
-pub async fn claim_event(
-    db: impl PgExecutor<'_>,
-    kind: &str,
-    coupon_name: &str,
-    user_id: &str,
-    claimed_at: DateTime<Utc>,
-    at_field: &str,
-    at: Option<DateTime<Utc>>,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT webhook_emit($1, $2, jsonb_build_array(jsonb_build_object(
-               'coupon_name', $1::text, 'user_id', $3::text, 'claimed_at', $4::timestamptz,
-               $5::text, $6::timestamptz))) AS "wrote!""#,
-        coupon_name,
-        kind,
-        user_id,
-        claimed_at,
-        at_field,
-        at
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Writes a coupon's event of `kind` (`coupon.updated`, `coupon.sold_out`) with its settings and
-/// stock after the change, as [`claim_event`] does.
-#[tracing::instrument(skip(db, coupon), fields(coupon = coupon.name))]
-pub async fn coupon_event(
-    db: impl PgExecutor<'_>,
-    kind: &str,
-    coupon: &CouponSummary,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT webhook_emit($1, $2, jsonb_build_array(jsonb_build_object(
-               'coupon_name', $1::text, 'amount', $3::int, 'remaining_amount', $4::int,
-               'paused', $5::bool, 'starts_at', $6::timestamptz, 'ends_at', $7::timestamptz)))
-               AS "wrote!""#,
-        coupon.name,
-        kind,
-        coupon.amount,
-        coupon.remaining_amount,
-        coupon.paused,
-        coupon.starts_at,
-        coupon.ends_at
-    )
-    .fetch_one(db)
-    .await
 }

@@ -14,7 +14,7 @@ use app::{
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::{Connection, PgPool};
+use sqlx::PgPool;
 
 use crate::{db, live::LiveHub};
 
@@ -95,8 +95,8 @@ impl Sales {
         Ok(created)
     }
 
-    /// Applies `patch` in one transaction under the coupon's row lock. The amount may shrink
-    /// down to the units claimed, never below; the stock moves with it.
+    /// Applies `patch` in one call under the coupon's row lock (`db::coupons::change`). The
+    /// amount may shrink down to the units claimed, never below; the stock moves with it.
     pub async fn patch(
         &self,
         actor: &str,
@@ -106,136 +106,99 @@ impl Sales {
         let amount = patch.amount.map(i32::try_from).transpose().map_err(|_| {
             SaleError::Invalid("amount must be an integer from 1 to 2147483647".into())
         })?;
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let before = db::coupons::lock(&mut tx, name)
-            .await?
-            .ok_or(SaleError::NotFound)?;
-        let amount = amount.unwrap_or(before.amount);
-        if i64::from(amount) < before.claimed() {
-            return Err(SaleError::BelowClaimed {
-                claimed: before.claimed(),
-            });
+        let change = db::coupons::Change {
+            amount,
+            paused: patch.paused,
+            starts_at: patch.starts_at,
+            ends_at: patch.ends_at,
+        };
+        let call = db::coupons::change(&self.pool, name, actor, action::COUPON_PATCH, change);
+        let changed = db::sync_wait::call(call).await?;
+        match changed.outcome.as_deref() {
+            None => {}
+            Some("below_claimed") => {
+                return Err(SaleError::BelowClaimed {
+                    claimed: changed.claimed.unwrap_or_default(),
+                });
+            }
+            Some("bad_window") => {
+                let refusal = check_window(changed.starts_at, changed.ends_at).err();
+                return Err(SaleError::Invalid(refusal.unwrap_or_default()));
+            }
+            Some(_) => return Err(SaleError::NotFound),
         }
-        let starts_at = patch.starts_at.unwrap_or(before.starts_at);
-        let ends_at = patch.ends_at.unwrap_or(before.ends_at);
-        check_window(starts_at, ends_at).map_err(SaleError::Invalid)?;
-        let paused = patch.paused.unwrap_or(before.paused);
-        let after = db::coupons::patch(&mut tx, name, amount, paused, starts_at, ends_at).await?;
-        let wrote = events::patched(&mut tx, &before, &after).await?;
-        db::audit::append(
-            &mut *tx,
-            actor,
-            action::COUPON_PATCH,
-            Some(name),
-            Some(&settings(&before)),
-            Some(&settings(&after)),
-        )
-        .await?;
-        db::sync_wait::commit(tx).await?;
-        events::wake(&self.pool, wrote).await;
+        events::wake(&self.pool, changed.wake).await;
         self.live.changed(name);
-        Ok(after)
+        Ok(CouponSummary {
+            name: changed.name.unwrap_or_else(|| name.to_owned()),
+            amount: changed.amount.unwrap_or_default(),
+            remaining_amount: changed.remaining_amount.unwrap_or_default(),
+            paused: changed.paused.unwrap_or_default(),
+            starts_at: changed.starts_at,
+            ends_at: changed.ends_at,
+            created_at: changed.created_at.unwrap_or_default(),
+        })
     }
 
     /// Gives `user_id`'s unit of `name` back: the claim row goes (its history stays in the audit
-    /// log), the stock grows by one, and the user may claim again.
+    /// log), the stock grows by one, and the user may claim again. One call
+    /// (`db::claims::release`).
     pub async fn release(
         &self,
         actor: &str,
         name: &str,
         user_id: &str,
     ) -> Result<Release, SaleError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        db::coupons::lock(&mut tx, name)
-            .await?
-            .ok_or(SaleError::NotFound)?;
-        let Some(released) = db::claims::release(&mut tx, user_id, name).await? else {
-            let held = db::claims::held(&mut *tx, user_id, name).await?;
-            return Err(match held.and_then(|h| h.redeemed_at) {
+        let call = db::claims::release(&self.pool, user_id, name, actor, action::CLAIM_RELEASE);
+        let released = db::sync_wait::call(call).await?;
+        if !released.known {
+            return Err(SaleError::NotFound);
+        }
+        let (Some(claimed_at), Some(released_at), Some(remaining_amount)) = (
+            released.claimed_at,
+            released.released_at,
+            released.remaining,
+        ) else {
+            return Err(match released.redeemed_at {
                 Some(redeemed_at) => SaleError::Redeemed { redeemed_at },
                 None => SaleError::ClaimNotFound,
             });
         };
-        let wrote = events::claim(
-            &mut tx,
-            events::ClaimEvent::Released,
-            name,
-            user_id,
-            released.claimed_at,
-            Some(released.released_at),
-        )
-        .await?;
-        db::audit::append(
-            &mut *tx,
-            actor,
-            action::CLAIM_RELEASE,
-            Some(name),
-            Some(&json!({
-                "user_id": user_id,
-                "claim_id": released.claim_id,
-                "claimed_at": released.claimed_at,
-            })),
-            Some(&json!({ "remaining_amount": released.remaining_amount })),
-        )
-        .await?;
-        db::sync_wait::commit(tx).await?;
-        events::wake(&self.pool, wrote).await;
+        events::wake(&self.pool, released.wake).await;
         self.live.changed(name);
         Ok(Release {
             user_id: user_id.to_owned(),
             coupon_name: name.to_owned(),
-            claimed_at: released.claimed_at,
-            released_at: released.released_at,
-            remaining_amount: released.remaining_amount,
+            claimed_at,
+            released_at,
+            remaining_amount,
         })
     }
 
-    /// Redeems `user_id`'s claim of `name` for `actor` (the shop's checkout): once, audited. A
-    /// second redemption is refused with the first one's time.
+    /// Redeems `user_id`'s claim of `name` for `actor` (the shop's checkout): once, audited, in
+    /// one call (`db::claims::redeem`). A second redemption is refused with the first one's time.
     pub async fn redeem(
         &self,
         actor: &str,
         name: &str,
         user_id: &str,
     ) -> Result<HeldClaim, SaleError> {
-        let mut tx = self.pool.begin().await?;
-        let Some(redeemed) = db::claims::redeem(&mut *tx, user_id, name).await? else {
-            let held = db::claims::held(&mut *tx, user_id, name).await?;
-            return Err(match held.and_then(|h| h.redeemed_at) {
-                Some(redeemed_at) => SaleError::AlreadyRedeemed { redeemed_at },
-                None => SaleError::ClaimNotFound,
-            });
+        let call = db::claims::redeem(&self.pool, user_id, name, actor, action::CLAIM_REDEEM);
+        let redeemed = db::sync_wait::call(call).await?;
+        let (Some(claimed_at), Some(redeemed_at)) = (redeemed.claimed_at, redeemed.redeemed_at)
+        else {
+            return Err(SaleError::ClaimNotFound);
         };
-        let claim = HeldClaim {
+        if !redeemed.redeemed {
+            return Err(SaleError::AlreadyRedeemed { redeemed_at });
+        }
+        events::wake(&self.pool, redeemed.wake).await;
+        Ok(HeldClaim {
             user_id: user_id.to_owned(),
             coupon_name: name.to_owned(),
-            claimed_at: redeemed.claimed_at,
-            redeemed_at: redeemed.redeemed_at,
-        };
-        let wrote = events::claim(
-            &mut tx,
-            events::ClaimEvent::Redeemed,
-            name,
-            user_id,
-            claim.claimed_at,
-            claim.redeemed_at,
-        )
-        .await?;
-        let after = json!({ "user_id": user_id, "redeemed_at": claim.redeemed_at });
-        db::audit::append(
-            &mut *tx,
-            actor,
-            action::CLAIM_REDEEM,
-            Some(name),
-            None,
-            Some(&after),
-        )
-        .await?;
-        db::sync_wait::commit(tx).await?;
-        events::wake(&self.pool, wrote).await;
-        Ok(claim)
+            claimed_at,
+            redeemed_at: Some(redeemed_at),
+        })
     }
 
     /// `user_id`'s claim of `name`, if any (one index probe).

@@ -227,10 +227,10 @@ async fn stock_that_comes_back_does_not_fool_a_waiting_claim(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(claimed.granted, ["y"]);
-    let released = server::db::claims::release(&mut other, "z", "ABA")
+    let released = server::db::claims::release(&mut *other, "z", "ABA", "admin", "claim.release")
         .await
         .unwrap();
-    assert!(released.is_some());
+    assert!(released.claim_id.is_some());
     other.commit().await.unwrap();
     let (status, body) = waiting.await.unwrap();
     assert_eq!(

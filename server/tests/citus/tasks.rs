@@ -1,6 +1,7 @@
 //! Each claim is one command to one worker: the coordinator's plan of each claim call (the calls
-//! `db::batches::settle_batch` and `db::claims::claim_one` make), and of a draw coupon's entry
-//! batch and draw (`db::entries::enter_batch`, `db::draws::settle`), is one task, the whole
+//! `db::batches::settle_batch` and `db::claims::claim_one` make), of a draw coupon's entry batch
+//! and draw (`db::entries::enter_batch`, `db::draws::settle`), and of a release, a redemption and
+//! a sale change (`db::claims::release`, `db::claims::redeem`, `db::coupons::change`) is one task, the whole
 //! function delegated to the coupon's worker, with no subplan (an intermediate result or a second
 //! trip). And on that worker, each call that inserts rows does so in one statement on the shard
 //! itself: Citus's log of its local commands shows the insert, and nothing read back from an
@@ -8,12 +9,15 @@
 
 use sqlx::PgPool;
 
-/// The calls of the claim paths, with values as the server binds them.
+/// The calls that change a coupon, with values as the server binds them.
 const HOT_CALLS: &[&str] = &[
     "SELECT * FROM claim_batch('TASKS', ARRAY['a', 'b', 'a'])",
     "SELECT * FROM claim_one('TASKS', 'c')",
     "SELECT * FROM enter_batch('TASKS', ARRAY['a', 'b', 'a'])",
     "SELECT * FROM draw_settle('TASKS', NULL, ARRAY['a'], ARRAY['\\x00'::bytea], 'digest')",
+    "SELECT * FROM release_claim('TASKS', 'c', 'admin', 'claim.release')",
+    "SELECT * FROM redeem_claim('TASKS', 'c', 'shop', 'claim.redeem')",
+    "SELECT * FROM change_sale('TASKS', 'admin', 'coupon.patch', 20, NULL, false, NULL, false, NULL)",
 ];
 
 /// The calls that insert rows, each with the coupon it names.
