@@ -66,21 +66,12 @@ pub enum CommitError {
 /// Commits `tx`, an admin write; one that PostgreSQL kept only locally is
 /// [`CommitError::Unconfirmed`] (logged here, once), never a plain success.
 pub async fn commit(tx: Transaction<'_, Postgres>) -> Result<(), CommitError> {
-    let (committed, unconfirmed) = watch(tx.commit()).await;
-    committed?;
-    if unconfirmed {
-        tracing::warn!(
-            "an admin write's commit was not confirmed by a synchronous standby (wait cancelled): \
-             answered outcome_unknown"
-        );
-        return Err(CommitError::Unconfirmed);
-    }
-    Ok(())
+    call(tx.commit()).await
 }
 
-/// Runs `call`, an admin write made as one statement (its own transaction); one whose commit
-/// PostgreSQL kept only locally is [`CommitError::Unconfirmed`] (logged here, once), as in
-/// [`commit`].
+/// Runs `call`, an admin write whose commit it awaits (one statement in its own transaction, or
+/// a transaction's COMMIT); one that PostgreSQL kept only locally is
+/// [`CommitError::Unconfirmed`] (logged here, once), never a plain success.
 pub async fn call<T>(call: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, CommitError> {
     let (done, unconfirmed) = watch(call).await;
     let done = done?;
