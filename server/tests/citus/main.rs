@@ -10,7 +10,7 @@
 //!    started again: counted from the coordinator (`report::Cycle`): every `200` has its row, no
 //!    oversell, no double claim, every unsettled claim retried and the retry truthful, claims
 //!    answered `200` again once the worker is back; and a webhook receiver heard of exactly the
-//!    committed claims (`webhooks::check`).
+//!    committed claims (`webhooks::check`), and the claim calls are delegated whole again.
 
 #[path = "../crash/load.rs"]
 mod load;
@@ -86,6 +86,17 @@ async fn worker_crash(cluster: &CitusCluster, engine: &str) -> Vec<String> {
     cluster.run(&["status"]);
     let recovered_at = Instant::now();
     load.oks_since(recovered_at, CLIENTS, load::PATIENCE).await;
+    // Once the worker is back, a claim is again one call delegated to it, not statements sent
+    // one by one from the coordinator.
+    let mut problems = Vec::new();
+    for coupon in &coupons {
+        for call in [
+            format!("SELECT * FROM claim_batch('{coupon}', ARRAY['after-crash'])"),
+            format!("SELECT * FROM claim_one('{coupon}', 'after-crash')"),
+        ] {
+            problems.extend(tasks::delegated(&db, &call).await);
+        }
+    }
     let answers = load.stop().await;
     let cycle = report::Cycle::check(
         engine,
@@ -99,7 +110,7 @@ async fn worker_crash(cluster: &CitusCluster, engine: &str) -> Vec<String> {
     )
     .await;
     println!("{cycle}");
-    let mut problems = cycle.problems;
+    problems.extend(cycle.problems);
     problems.extend(webhooks::check(&db, &receiver).await);
     db.close().await;
     problems

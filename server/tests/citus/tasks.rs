@@ -48,22 +48,7 @@ pub async fn check(db: &PgPool) -> Vec<String> {
     .expect("create the draw coupon TASKSD");
     let mut problems = Vec::new();
     for call in HOT_CALLS {
-        let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {call}")))
-            .fetch_all(db)
-            .await
-            .expect("EXPLAIN a claim call");
-        let plan = plan.join("\n");
-        let one_task = plan.contains("Custom Scan (Citus Adaptive)")
-            && plan.contains("Task Count: 1")
-            && plan.contains("Function Scan on ")
-            && !plan.to_lowercase().contains("subplan");
-        println!(
-            "{call}: {}",
-            if one_task { "one task" } else { "NOT one task" }
-        );
-        if !one_task {
-            problems.push(format!("{call} is not one delegated task:\n{plan}"));
-        }
+        problems.extend(delegated(db, call).await);
     }
     for (coupon, call) in INSERTING_CALLS {
         let log = on_its_worker(db, coupon, call).await;
@@ -84,6 +69,25 @@ pub async fn check(db: &PgPool) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The problem with `call`, if the coordinator's plan of it is not one task that delegates the
+/// whole function to the coupon's worker with no subplan.
+pub async fn delegated(db: &PgPool, call: &str) -> Option<String> {
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {call}")))
+        .fetch_all(db)
+        .await
+        .expect("EXPLAIN a claim call");
+    let plan = plan.join("\n");
+    let one_task = plan.contains("Custom Scan (Citus Adaptive)")
+        && plan.contains("Task Count: 1")
+        && plan.contains("Function Scan on ")
+        && !plan.to_lowercase().contains("subplan");
+    println!(
+        "{call}: {}",
+        if one_task { "one task" } else { "NOT one task" }
+    );
+    (!one_task).then(|| format!("{call} is not one delegated task:\n{plan}"))
 }
 
 /// Runs `call` on the worker that holds `coupon` (psql, in a transaction rolled back), with
