@@ -12,6 +12,9 @@ fn coupon(name: &str, amount: i64) -> Result<(), String> {
         amount,
         starts_at: None,
         ends_at: None,
+        allocation: Default::default(),
+        draw_at: None,
+        beacon_required: false,
     };
     c.validate().map_err(|e| describe(&e))
 }

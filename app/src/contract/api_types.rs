@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use crate::contract::validation::{MAX_AMOUNT, MAX_TEXT_CHARS, check_text};
+use crate::contract::{
+    draw::{Allocation, DrawInfo},
+    validation::{MAX_AMOUNT, MAX_TEXT_CHARS, check_text},
+};
 
 /// `POST /api/coupons` body. Unknown fields are refused so a typo never passes silently.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate)]
@@ -25,9 +28,19 @@ pub struct NewCoupon {
     /// Claims are refused (`409 not_started`) before this instant (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
-    /// Claims are refused (`409 ended`) from this instant on; after `starts_at`.
+    /// Claims are refused (`409 ended`) from this instant on; after `starts_at`. Required for a
+    /// draw: its entries close then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// `first_come` (the default) or `draw` (docs/draw.md).
+    #[serde(default)]
+    pub allocation: Allocation,
+    /// A draw only: when it runs by itself, no earlier than `ends_at` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw_at: Option<DateTime<Utc>>,
+    /// A draw only: it runs only once a beacon was given after the window closed.
+    #[serde(default)]
+    pub beacon_required: bool,
 }
 
 /// `POST /api/coupons/claim` body.
@@ -69,6 +82,11 @@ pub struct Coupon {
     #[cfg_attr(feature = "ssr", schema(required = false))]
     pub claimed_by: Vec<String>,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub allocation: Allocation,
+    /// A draw coupon's draw; absent for `first_come`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawInfo>,
 }
 
 /// The public read of a coupon for a caller who may not see who claimed it (`PUBLIC_CLAIMERS=false`
@@ -92,6 +110,11 @@ pub struct CouponSummary {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub allocation: Allocation,
+    /// A draw coupon's draw; absent for `first_come`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawInfo>,
 }
 
 impl CouponSummary {
@@ -120,6 +143,8 @@ impl CouponSummary {
             ends_at: self.ends_at,
             claimed_by,
             created_at: self.created_at,
+            allocation: self.allocation,
+            draw: self.draw,
         }
     }
 

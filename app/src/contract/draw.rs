@@ -26,3 +26,108 @@ pub struct DrawProof {
     /// Where the ranked tickets are: one line per entry, `rank,ticket,outcome`.
     pub tickets: String,
 }
+
+/// How a coupon's units are given: `first_come` (claims in arrival order, the default) or `draw`
+/// (entries during the window, ranked afterwards; docs/draw.md). Set at creation, never changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum Allocation {
+    #[default]
+    FirstCome,
+    Draw,
+}
+
+impl Allocation {
+    /// The allocation stored as `text` (`first_come`, `draw`); anything else is `first_come`.
+    pub fn from_db(text: &str) -> Self {
+        if text == "draw" {
+            Self::Draw
+        } else {
+            Self::FirstCome
+        }
+    }
+
+    pub fn is_draw(self) -> bool {
+        self == Self::Draw
+    }
+}
+
+/// Where a draw stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum DrawState {
+    /// The window has not closed: entries are taken (from `starts_at`, unless paused).
+    Open,
+    /// The window closed; the draw has not run yet.
+    Closed,
+    /// Drawn: the proof is public.
+    Drawn,
+}
+
+impl DrawState {
+    /// The state at `now` of a draw whose window ends at `ends_at`, drawn at `drawn_at` if so.
+    pub fn at(
+        now: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+        drawn_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        match (drawn_at, ends_at) {
+            (Some(_), _) => Self::Drawn,
+            (None, Some(end)) if now >= end => Self::Closed,
+            _ => Self::Open,
+        }
+    }
+}
+
+/// The draw of a `draw` coupon, as its JSON shows it (`draw` of `GET /api/coupons/{name}`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DrawInfo {
+    /// `hex(sha256(seed))`, published at the coupon's creation, before the first entry.
+    pub commitment: String,
+    /// When the draw runs by itself (no earlier than `ends_at`).
+    pub draw_at: DateTime<Utc>,
+    pub state: DrawState,
+    /// The draw waits for a beacon given after the window closed.
+    pub beacon_required: bool,
+    /// The public random value given after the window closed, if any.
+    pub beacon: Option<String>,
+    pub drawn_at: Option<DateTime<Utc>>,
+}
+
+/// `202` of `POST /api/coupons/claim` on a draw coupon: the entry is durable.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EntryReceipt {
+    pub user_id: String,
+    pub coupon_name: String,
+    /// `entered`.
+    pub state: String,
+    pub entered_at: DateTime<Utc>,
+    pub draw_at: DateTime<Utc>,
+}
+
+/// The draw settings of a coupon being created, checked: `draw_at`, `beacon_required` only for a
+/// draw; a draw needs `ends_at`, and draws no earlier. Returns when the draw runs (`draw_at`, or
+/// `ends_at` by default); `None` for `first_come`.
+pub fn check_draw(
+    allocation: Allocation,
+    ends_at: Option<DateTime<Utc>>,
+    draw_at: Option<DateTime<Utc>>,
+    beacon_required: bool,
+) -> Result<Option<DateTime<Utc>>, String> {
+    match (allocation, ends_at) {
+        (Allocation::FirstCome, _) if draw_at.is_some() || beacon_required => {
+            Err("draw_at and beacon_required are for allocation \"draw\" only".to_owned())
+        }
+        (Allocation::FirstCome, _) => Ok(None),
+        (Allocation::Draw, None) => Err("a draw needs ends_at: its entries close then".to_owned()),
+        (Allocation::Draw, Some(end)) => match draw_at {
+            Some(at) if at < end => Err("draw_at must not be before ends_at".to_owned()),
+            Some(at) => Ok(Some(at)),
+            None => Ok(Some(end)),
+        },
+    }
+}

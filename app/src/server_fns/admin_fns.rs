@@ -156,6 +156,9 @@ mod ssr {
             amount: *parsed.as_ref().unwrap_or(&1),
             starts_at: None,
             ends_at: None,
+            allocation: Default::default(),
+            draw_at: None,
+            beacon_required: false,
         };
         let errors = coupon.validate().err();
         let field = |f: &str| {

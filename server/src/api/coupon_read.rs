@@ -9,7 +9,6 @@
 //! last read is answered from memory (`coupon_cache`); `PUBLIC_CLAIMERS=false` leaves the list out
 //! for callers without admin rights.
 
-use app::contract::api_types::CouponSummary;
 use axum::{
     Json,
     body::{Body, Bytes},
@@ -69,7 +68,7 @@ pub async fn read(
         .filter(|last| Some(*last) != first.page_last_id)
     else {
         let claimers = first.claimed_by.len();
-        let coupon = summary(&first).with_claimers(first.claimed_by);
+        let coupon = first.coupon.with_claimers(first.claimed_by);
         let body = Bytes::from(serde_json::to_vec(&coupon).unwrap_or_default());
         reads.put(name, first.version, claimers, &body);
         return Ok(json_bytes(body));
@@ -98,19 +97,6 @@ fn json_bytes(body: Bytes) -> Response {
         .into_response()
 }
 
-/// The coupon's fields of the first statement.
-fn summary(first: &CouponFirstPage) -> CouponSummary {
-    CouponSummary {
-        name: first.name.clone(),
-        amount: first.amount,
-        remaining_amount: first.remaining_amount,
-        paused: first.paused,
-        starts_at: first.starts_at,
-        ends_at: first.ends_at,
-        created_at: first.created_at,
-    }
-}
-
 fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -132,8 +118,8 @@ fn ids<'a>(users: impl IntoIterator<Item = &'a String>) -> String {
 /// never a silently shortened list).
 async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::Sender<Chunk>) {
     // The contract's shape, field for field: everything before claimed_by, then the list.
-    let fields = json(&summary(&first).with_claimers(Vec::new()));
-    let Some(head) = fields.split_once(r#""claimed_by":["#).map(|(head, _)| head) else {
+    let fields = json(&first.coupon.clone().with_claimers(Vec::new()));
+    let Some((head, tail)) = fields.split_once(r#""claimed_by":[]"#) else {
         return;
     };
     let head = format!(r#"{head}"claimed_by":[{}"#, ids(&first.claimed_by));
@@ -143,7 +129,7 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
     let after = first.page_last_id.unwrap_or(0);
     let mut pages = pin!(db::claimers::pages_between(
         &pool,
-        &first.name,
+        &first.coupon.name,
         after,
         upto,
         PAGE
@@ -152,7 +138,13 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
         let rows = match page {
             Ok(rows) => rows,
             Err(error) => {
-                return end_broken(&tx, "streaming a coupon's claimers", &first.name, error).await;
+                return end_broken(
+                    &tx,
+                    "streaming a coupon's claimers",
+                    &first.coupon.name,
+                    error,
+                )
+                .await;
             }
         };
         if tx
@@ -166,6 +158,6 @@ async fn stream_rest(pool: PgPool, first: CouponFirstPage, upto: i64, tx: mpsc::
             return;
         }
     }
-    let tail = format!(r#"],"created_at":{}}}"#, json(&first.created_at));
+    let tail = format!("]{tail}");
     let _ = tx.send(Ok(Bytes::from(tail))).await;
 }

@@ -4,6 +4,7 @@ use app::{
     contract::api_types::{
         ClaimReceipt, ClaimRequest, Coupon, CouponSummary, ErrorBody, NewCoupon,
     },
+    contract::draw::EntryReceipt,
     contract::sale::{CouponPatch, Release},
 };
 use axum::{
@@ -23,7 +24,10 @@ use super::{
     spec::{AdminOnly, BadInput, Busy, ClaimOf, CouponName, CouponNotFound, JsonBody},
 };
 use crate::{
-    claims::ClaimEngine, credentials::caller::Caller, http::rate_limit::RateLimits, sale::Sales,
+    claims::{ClaimEngine, Taken},
+    credentials::caller::Caller,
+    http::rate_limit::RateLimits,
+    sale::Sales,
     sale::coupon_cache::CouponReads,
 };
 
@@ -64,9 +68,15 @@ pub async fn create(
     // The range rule above guarantees the amount fits an i32.
     let amount = i32::try_from(body.amount)
         .map_err(|_| ApiError::InvalidRequest("amount out of range".into()))?;
-    let created = sales
-        .create(&actor, &body.name, amount, body.starts_at, body.ends_at)
-        .await?;
+    let sale = crate::db::coupons::NewSale {
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        allocation: body.allocation,
+        draw_at: body.draw_at,
+        beacon_required: body.beacon_required,
+        ..crate::db::coupons::NewSale::first_come(&body.name, amount)
+    };
+    let created = sales.create(&actor, sale).await?;
     let location = format!("/api/coupons/{}", app::contract::url::encode(&created.name));
     let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
@@ -188,7 +198,8 @@ pub async fn release(
                     parameters(("name" = "$request.body#/coupon_name")),
                     description = "The coupon, now with this claimer"))
             )),
-        (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`", body = ErrorBody),
+        (status = 202, description = "A `draw` coupon: entered in its draw (durable); the draw at `draw_at` decides", body = EntryReceipt),
+        (status = 409, description = "`already_claimed`, `sold_out`, `paused`, `not_started` (with `starts_at`), `ended`, or `idempotency_key_in_use`; for a `draw` coupon `already_entered` and `entries_closed`", body = ErrorBody),
         (status = 401, description = "`unauthorized`: this server's CLAIM_AUTH needs a key or a token; `invalid_key`; `invalid_token` (with `reason`: `expired`, `bad_signature`, `wrong_audience`, `malformed`, ...)", body = ErrorBody),
         (status = 403, description = "`insufficient_scope` (the key lacks `claim`), `token_mismatch` (the body's `user_id` or coupon is not the token's), `cross_site_request` (a browser on an origin not in CORS_ALLOWED_ORIGINS)", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: the key came with another body", body = ErrorBody),
@@ -234,7 +245,8 @@ async fn claim_now(
         Err(refused) => Err(refused),
     };
     match claimed {
-        Ok(receipt) => Json(receipt).into_response(),
+        Ok(Taken::Claim(receipt)) => Json(receipt).into_response(),
+        Ok(Taken::Entry(entry)) => (StatusCode::ACCEPTED, Json(entry)).into_response(),
         Err(error) => error.into_response(),
     }
 }

@@ -31,6 +31,10 @@ pub enum ApiError {
     AlreadyClaimed,
     #[error("this coupon is sold out")]
     SoldOut,
+    #[error("this user has entered this draw already")]
+    AlreadyEntered,
+    #[error("the entries of this draw have closed")]
+    EntriesClosed,
     #[error("the sale is paused")]
     Paused,
     #[error("the sale has not started yet")]
@@ -102,6 +106,8 @@ impl ApiError {
             Self::CouponNotFound => (StatusCode::NOT_FOUND, "coupon_not_found"),
             Self::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
             Self::SoldOut => (StatusCode::CONFLICT, "sold_out"),
+            Self::AlreadyEntered => (StatusCode::CONFLICT, "already_entered"),
+            Self::EntriesClosed => (StatusCode::CONFLICT, "entries_closed"),
             Self::Paused => (StatusCode::CONFLICT, "paused"),
             Self::NotStarted { .. } => (StatusCode::CONFLICT, "not_started"),
             Self::Ended => (StatusCode::CONFLICT, "ended"),
@@ -158,6 +164,8 @@ impl From<ClaimError> for ApiError {
             ClaimError::NotFound => Self::CouponNotFound,
             ClaimError::AlreadyClaimed => Self::AlreadyClaimed,
             ClaimError::SoldOut => Self::SoldOut,
+            ClaimError::AlreadyEntered => Self::AlreadyEntered,
+            ClaimError::EntriesClosed => Self::EntriesClosed,
             ClaimError::Refused(Refusal::Paused) => Self::Paused,
             ClaimError::Refused(Refusal::NotStarted { starts_at }) => {
                 Self::NotStarted { starts_at }
@@ -218,6 +226,7 @@ impl From<SaleError> for ApiError {
             SaleError::Redeemed { redeemed_at } => Self::Redeemed { redeemed_at },
             SaleError::Database(e) => e.into(),
             SaleError::Commit(e) => e.into(),
+            SaleError::NoSeed(e) => Self::Internal(e.into()),
         }
     }
 }

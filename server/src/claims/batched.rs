@@ -14,12 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::contract::api_types::ClaimReceipt;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::ClaimError;
+use super::{ClaimError, Taken};
 
 /// A worker with nothing to do for this long stops (and is restarted by the next claim).
 const IDLE: Duration = Duration::from_secs(10);
@@ -28,7 +27,7 @@ const QUEUE_CAPACITY: usize = 8192;
 /// Beyond this many coupons with a live worker, claims go the per-request way.
 const MAX_QUEUES: usize = 10_000;
 
-type Reply = oneshot::Sender<Result<ClaimReceipt, ClaimError>>;
+type Reply = oneshot::Sender<Result<Taken, ClaimError>>;
 
 struct Waiter {
     user_id: String,
@@ -59,7 +58,7 @@ impl Batcher {
         self: &Arc<Self>,
         user_id: &str,
         coupon_name: &str,
-    ) -> Result<ClaimReceipt, ClaimError> {
+    ) -> Result<Taken, ClaimError> {
         let (reply, answer) = oneshot::channel();
         let mut waiter = Waiter {
             user_id: user_id.to_owned(),
@@ -103,6 +102,8 @@ impl Batcher {
         me: mpsc::WeakSender<Waiter>,
         mut queue: mpsc::Receiver<Waiter>,
     ) {
+        // A draw coupon's claims are entries; learnt from the first batch (see settle::settle).
+        let mut draw = false;
         loop {
             let first = tokio::select! {
                 biased;
@@ -120,7 +121,7 @@ impl Batcher {
                 tokio::task::yield_now().await;
                 self.fill(&mut queue, &mut batch);
             }
-            if !self.settle(&coupon, batch).await {
+            if !self.settle(&coupon, batch, &mut draw).await {
                 // No such coupon: a worker would only hold memory and a place in the map.
                 break;
             }
@@ -140,7 +141,7 @@ impl Batcher {
         }
         while !rest.is_empty() {
             let batch: Vec<Waiter> = rest.drain(..rest.len().min(self.max_batch)).collect();
-            let _exists = self.settle(&coupon, batch).await;
+            let _exists = self.settle(&coupon, batch, &mut draw).await;
         }
     }
 
@@ -160,7 +161,7 @@ impl Batcher {
     /// `claim_outcome_unknown` when it may have.
     ///
     /// Returns false when the coupon does not exist.
-    async fn settle(&self, coupon: &str, batch: Vec<Waiter>) -> bool {
+    async fn settle(&self, coupon: &str, batch: Vec<Waiter>, draw: &mut bool) -> bool {
         let started = Instant::now();
         let waiting = crate::telemetry::metrics::PoolWait::start();
         let acquired = super::outcome::connection(&self.pool).await;
@@ -173,7 +174,7 @@ impl Batcher {
             }
         };
         let users: Vec<String> = batch.iter().map(|w| w.user_id.clone()).collect();
-        let settled = super::settle::settle(&mut conn, coupon, &users).await;
+        let settled = super::settle::settle(&mut conn, coupon, &users, draw).await;
         drop(conn);
         match settled {
             Ok(outcomes) => {

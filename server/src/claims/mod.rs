@@ -4,6 +4,7 @@
 //! claims reach it, so the strategy can change without touching handlers.
 
 mod batched;
+mod entries;
 mod outcome;
 mod per_request;
 pub mod plan;
@@ -11,7 +12,7 @@ mod settle;
 
 use std::sync::Arc;
 
-use app::contract::api_types::ClaimReceipt;
+use app::contract::{api_types::ClaimReceipt, draw::EntryReceipt};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
@@ -19,10 +20,30 @@ pub use outcome::{ClaimError, Refusal};
 
 use crate::{config::EngineMode, live::LiveHub};
 
+/// What a claim took: a unit of a `first_come` coupon, or an entry of a `draw` coupon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    Claim(ClaimReceipt),
+    Entry(EntryReceipt),
+}
+
+impl Taken {
+    /// The claim's receipt; `None` for an entry.
+    pub fn claim(self) -> Option<ClaimReceipt> {
+        match self {
+            Self::Claim(receipt) => Some(receipt),
+            Self::Entry(_) => None,
+        }
+    }
+}
+
 /// A claim's outcome as a metrics label.
-fn outcome(result: &Result<ClaimReceipt, ClaimError>) -> &'static str {
+fn outcome(result: &Result<Taken, ClaimError>) -> &'static str {
     match result {
-        Ok(_) => "granted",
+        Ok(Taken::Claim(_)) => "granted",
+        Ok(Taken::Entry(_)) => "entered",
+        Err(ClaimError::AlreadyEntered) => "already_entered",
+        Err(ClaimError::EntriesClosed) => "entries_closed",
         Err(ClaimError::NotFound) => "not_found",
         Err(ClaimError::AlreadyClaimed) => "already_claimed",
         Err(ClaimError::SoldOut) => "sold_out",
@@ -99,12 +120,9 @@ impl ClaimEngine {
         }
     }
 
-    /// Claims one unit of `coupon_name` for `user_id`. A success is a committed row.
-    pub async fn claim(
-        &self,
-        user_id: &str,
-        coupon_name: &str,
-    ) -> Result<ClaimReceipt, ClaimError> {
+    /// Claims one unit of `coupon_name` for `user_id`, or, for a `draw` coupon, enters the
+    /// user in its draw. A success is a committed row.
+    pub async fn claim(&self, user_id: &str, coupon_name: &str) -> Result<Taken, ClaimError> {
         let started = std::time::Instant::now();
         self.activity.touch(started);
         let result = match &self.strategy {

@@ -16,6 +16,12 @@ pub enum ClaimError {
     Refused(Refusal),
     #[error("this user already holds this coupon")]
     AlreadyClaimed,
+    /// A draw coupon: the user has an entry already.
+    #[error("this user has entered this draw already")]
+    AlreadyEntered,
+    /// A draw coupon whose entry window has closed.
+    #[error("the entries of this draw have closed")]
+    EntriesClosed,
     #[error("this coupon has no stock left")]
     SoldOut,
     /// The database could not be reached in time, or refused for a passing reason; nothing was

@@ -1,10 +1,9 @@
 //! One transaction (one statement) per claim.
 
-use app::contract::api_types::ClaimReceipt;
 use sqlx::PgPool;
 
 use super::{
-    ClaimError, Refusal,
+    ClaimError, Refusal, Taken,
     plan::{self, Decision},
 };
 use crate::db;
@@ -17,7 +16,7 @@ pub(super) async fn claim(
     pool: &PgPool,
     user_id: &str,
     coupon_name: &str,
-) -> Result<ClaimReceipt, ClaimError> {
+) -> Result<Taken, ClaimError> {
     let mut conn = super::outcome::connection(pool).await?;
     for _ in 0..ATTEMPTS {
         let (attempt, unconfirmed) =
@@ -41,15 +40,21 @@ pub(super) async fn claim(
         if let (Some(claimed_at), Some(remaining_after)) =
             (attempt.claimed_at, attempt.remaining_after)
         {
-            return Decision::Grant { remaining_after }.receipt(
-                user_id,
-                coupon_name,
-                Some(claimed_at),
-            );
+            return Decision::Grant { remaining_after }
+                .receipt(user_id, coupon_name, Some(claimed_at))
+                .map(Taken::Claim);
         }
         // Nothing taken: the call read why in a fresh snapshot; decide as a batch would.
         if !attempt.known {
             return Err(ClaimError::NotFound);
+        }
+        if attempt.refusal.as_deref() == Some(super::settle::DRAW) {
+            let users = [user_id.to_owned()];
+            let entered = super::entries::enter(&mut conn, coupon_name, &users).await?;
+            return entered
+                .into_iter()
+                .next()
+                .unwrap_or(Err(ClaimError::Unavailable));
         }
         if let Some(refusal) = Refusal::from_db(attempt.refusal.as_deref(), attempt.starts_at) {
             return Err(ClaimError::Refused(refusal));
@@ -60,7 +65,11 @@ pub(super) async fn claim(
         ) {
             // Stock came back (restocked or released) between the claim and the read: again.
             Decision::Grant { .. } => continue,
-            refused => return refused.receipt(user_id, coupon_name, None),
+            refused => {
+                return refused
+                    .receipt(user_id, coupon_name, None)
+                    .map(Taken::Claim);
+            }
         }
     }
     // Stock keeps coming back between the claim and the read: as of the last claim, none was

@@ -1,4 +1,5 @@
-//! Settling one batch of claims of one coupon in the database.
+//! Settling one batch of claims of one coupon in the database: claims of a `first_come`
+//! coupon, entries of a `draw` coupon ([`super::entries`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,10 +8,13 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::{
-    ClaimError, Refusal,
+    ClaimError, Refusal, Taken,
     plan::{Decision, granted, plan},
 };
 use crate::db;
+
+/// The refusal of a claim call on a `draw` coupon (migration 20261206000008): take entries.
+pub(super) const DRAW: &str = "draw";
 
 /// Each claim's outcome, in the order of `users`, once durable: every commit here is synchronous
 /// (the pool's `synchronous_commit = on`), so it returns only after the WAL flush (and, with a
@@ -19,34 +23,63 @@ use crate::db;
 ///
 /// When what the database did disagrees with the plan, the batch has committed something else:
 /// its claims are answered `OutcomeUnknown` (a retry reads the truth), never a guess.
+///
+/// `draw` is what the caller knows of the coupon: false until a claim call is refused as a draw
+/// coupon's (`'draw'`, nothing taken); then this sets it, and the claims are entries from then
+/// on (a coupon's allocation never changes).
 pub(super) async fn settle(
     conn: &mut PgConnection,
     coupon: &str,
     users: &[String],
-) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
-    let (settled, unconfirmed) = db::sync_wait::watch(settle_locally(conn, coupon, users)).await;
-    if !unconfirmed {
-        return settled;
+    draw: &mut bool,
+) -> Result<Vec<Result<Taken, ClaimError>>, sqlx::Error> {
+    if !*draw {
+        match claim(conn, coupon, users).await? {
+            Some(outcomes) => {
+                return Ok(outcomes.into_iter().map(|o| o.map(Taken::Claim)).collect());
+            }
+            None => *draw = true,
+        }
     }
-    let outcomes = settled?;
+    super::entries::enter(conn, coupon, users).await
+}
+
+/// The claims' outcomes; `None` when the coupon is a draw coupon (nothing was done).
+async fn claim(
+    conn: &mut PgConnection,
+    coupon: &str,
+    users: &[String],
+) -> Result<Option<Vec<Result<ClaimReceipt, ClaimError>>>, sqlx::Error> {
+    let (settled, unconfirmed) = db::sync_wait::watch(settle_locally(conn, coupon, users)).await;
+    let Some(outcomes) = settled? else {
+        return Ok(None);
+    };
+    if !unconfirmed {
+        return Ok(Some(outcomes));
+    }
     super::outcome::log_unconfirmed(coupon, outcomes.iter().filter(|o| o.is_ok()).count());
-    Ok(outcomes
-        .into_iter()
-        .map(|outcome| outcome.and(Err(ClaimError::OutcomeUnknown)))
-        .collect())
+    Ok(Some(
+        outcomes
+            .into_iter()
+            .map(|outcome| outcome.and(Err(ClaimError::OutcomeUnknown)))
+            .collect(),
+    ))
 }
 
 async fn settle_locally(
     conn: &mut PgConnection,
     coupon: &str,
     users: &[String],
-) -> Result<Vec<Result<ClaimReceipt, ClaimError>>, sqlx::Error> {
+) -> Result<Option<Vec<Result<ClaimReceipt, ClaimError>>>, sqlx::Error> {
     let attempt = db::batches::settle_batch(conn, coupon, users).await?;
     let Some(remaining) = attempt.remaining else {
-        return Ok(every(users, || ClaimError::NotFound));
+        return Ok(Some(every(users, || ClaimError::NotFound)));
     };
+    if attempt.refusal.as_deref() == Some(DRAW) {
+        return Ok(None);
+    }
     if let Some(refusal) = Refusal::from_db(attempt.refusal.as_deref(), attempt.starts_at) {
-        return Ok(every(users, || ClaimError::Refused(refusal)));
+        return Ok(Some(every(users, || ClaimError::Refused(refusal))));
     }
     if attempt.wake {
         crate::webhooks::wake_dispatchers(&mut *conn).await;
@@ -60,14 +93,14 @@ async fn settle_locally(
             plan = ?granted(users, &decisions),
             "batch committed other grants than planned: its claims answered claim_outcome_unknown"
         );
-        return Ok(every(users, || ClaimError::OutcomeUnknown));
+        return Ok(Some(every(users, || ClaimError::OutcomeUnknown)));
     }
     let claimed_at: HashMap<String, DateTime<Utc>> = attempt
         .granted
         .into_iter()
         .zip(attempt.granted_at)
         .collect();
-    Ok(receipts(coupon, users, decisions, &claimed_at))
+    Ok(Some(receipts(coupon, users, decisions, &claimed_at)))
 }
 
 /// The same refusal for every claim of the batch.

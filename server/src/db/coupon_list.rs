@@ -3,6 +3,8 @@
 use app::contract::api_types::CouponSummary;
 use sqlx::PgExecutor;
 
+use super::coupon_row::CouponRow;
+
 /// How many coupons exist.
 #[tracing::instrument(skip(db))]
 pub async fn count(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
@@ -18,13 +20,15 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CouponSummary>, sqlx::Error> {
-    sqlx::query_as!(
-        CouponSummary,
-        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at FROM coupons
-         ORDER BY created_at DESC, name LIMIT $1 OFFSET $2",
+    let rows = sqlx::query_as!(
+        CouponRow,
+        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
+                allocation, commitment, draw_at, beacon_required, beacon, drawn_at
+         FROM coupons ORDER BY created_at DESC, name LIMIT $1 OFFSET $2",
         limit,
         offset
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(CouponSummary::from).collect())
 }

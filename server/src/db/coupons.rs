@@ -1,37 +1,83 @@
 //! Coupon rows: create; read one (alone, or with its first page of claimers for the public
 //! `GET`); lock and change a sale.
 
-use app::contract::api_types::{Coupon, CouponSummary};
+use app::contract::{
+    api_types::{Coupon, CouponSummary},
+    draw::Allocation,
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
+
+use super::coupon_row::CouponRow;
 
 /// Name of the primary key, whose violation means "a coupon with this name exists".
 pub const NAME_KEY: &str = "coupons_pkey";
 
+/// Name of the check that keeps a draw coupon's `ends_at` set and no later than its `draw_at`.
+pub const DRAW_SETTINGS_CHECK: &str = "coupons_draw_settings";
+
 /// Name of the check that keeps `ends_at` after `starts_at`.
 pub const WINDOW_CHECK: &str = "window_in_order";
+
+/// A coupon to create: its sale, and for a draw its settings and published commitment.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSale<'a> {
+    pub name: &'a str,
+    pub amount: i32,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub allocation: Allocation,
+    /// A draw: when it runs by itself, its beacon rule, and `hex(sha256(seed))`.
+    pub draw_at: Option<DateTime<Utc>>,
+    pub beacon_required: bool,
+    pub commitment: Option<&'a str>,
+}
+
+impl<'a> NewSale<'a> {
+    /// A `first_come` coupon of `amount` units with no window.
+    pub fn first_come(name: &'a str, amount: i32) -> Self {
+        Self {
+            name,
+            amount,
+            starts_at: None,
+            ends_at: None,
+            allocation: Allocation::FirstCome,
+            draw_at: None,
+            beacon_required: false,
+            commitment: None,
+        }
+    }
+}
 
 /// Inserts a coupon with its whole stock remaining.
 #[tracing::instrument(skip(db))]
 pub async fn insert(
     db: impl PgExecutor<'_>,
-    name: &str,
-    amount: i32,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
+    sale: NewSale<'_>,
 ) -> Result<CouponSummary, sqlx::Error> {
-    sqlx::query_as!(
-        CouponSummary,
-        "INSERT INTO coupons (name, amount, remaining_amount, starts_at, ends_at)
-         VALUES ($1, $2, $2, $3, $4)
-         RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at",
-        name,
-        amount,
-        starts_at,
-        ends_at
+    let allocation = match sale.allocation {
+        Allocation::FirstCome => "first_come",
+        Allocation::Draw => "draw",
+    };
+    let row = sqlx::query_as!(
+        CouponRow,
+        "INSERT INTO coupons (name, amount, remaining_amount, starts_at, ends_at, allocation,
+                              draw_at, beacon_required, commitment)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
+                   allocation, commitment, draw_at, beacon_required, beacon, drawn_at",
+        sale.name,
+        sale.amount,
+        sale.starts_at,
+        sale.ends_at,
+        allocation,
+        sale.draw_at,
+        sale.beacon_required,
+        sale.commitment
     )
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(row.into())
 }
 
 /// The coupon named `name`, if any.
@@ -40,14 +86,16 @@ pub async fn find(
     db: impl PgExecutor<'_>,
     name: &str,
 ) -> Result<Option<CouponSummary>, sqlx::Error> {
-    sqlx::query_as!(
-        CouponSummary,
-        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at
+    let row = sqlx::query_as!(
+        CouponRow,
+        "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
+                allocation, commitment, draw_at, beacon_required, beacon, drawn_at
          FROM coupons WHERE name = $1",
         name
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(CouponSummary::from))
 }
 
 /// The change counter of the coupon named `name` (one index probe), `None` when none.
@@ -128,30 +176,16 @@ pub async fn find_with_claimers(
     db: impl PgExecutor<'_>,
     name: &str,
 ) -> Result<Option<Coupon>, sqlx::Error> {
-    sqlx::query_as!(
-        Coupon,
-        r#"SELECT c.name, c.amount, c.remaining_amount,
-                  (c.amount - c.remaining_amount)::bigint AS "claimed!",
-                  c.paused, c.starts_at, c.ends_at,
-                  ARRAY(SELECT user_id FROM claims WHERE coupon_name = c.name ORDER BY id) AS "claimed_by!",
-                  c.created_at
-           FROM coupons c WHERE c.name = $1"#,
-        name
-    )
-    .fetch_optional(db)
-    .await
+    let Some(first) = find_first_page(db, name, i64::MAX).await? else {
+        return Ok(None);
+    };
+    Ok(Some(first.coupon.with_claimers(first.claimed_by)))
 }
 
 /// A coupon with the first `limit` claimers, and where the rest lie (see [`find_first_page`]).
 #[derive(Debug)]
 pub struct CouponFirstPage {
-    pub name: String,
-    pub amount: i32,
-    pub remaining_amount: i32,
-    pub paused: bool,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
+    pub coupon: CouponSummary,
     /// The row's change counter in this snapshot.
     pub version: i64,
     /// The first claimers in claim order, at most the `limit` asked for.
@@ -172,17 +206,17 @@ pub async fn find_first_page(
     name: &str,
     limit: i64,
 ) -> Result<Option<CouponFirstPage>, sqlx::Error> {
-    sqlx::query_as!(
-        CouponFirstPage,
+    let row = sqlx::query!(
         r#"WITH coupon AS (
                SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
-                      version
+                      allocation, commitment, draw_at, beacon_required, beacon, drawn_at, version
                FROM coupons WHERE name = $1
            ), page AS (
                SELECT id, user_id FROM claims WHERE coupon_name = $1 ORDER BY id LIMIT $2
            )
            SELECT c.name, c.amount, c.remaining_amount, c.paused, c.starts_at, c.ends_at,
-                  c.created_at, c.version,
+                  c.created_at, c.allocation, c.commitment, c.draw_at, c.beacon_required,
+                  c.beacon, c.drawn_at, c.version,
                   ARRAY(SELECT user_id FROM page ORDER BY id) AS "claimed_by!",
                   (SELECT max(id) FROM page) AS page_last_id,
                   (SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1)
@@ -192,5 +226,27 @@ pub async fn find_first_page(
         limit
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| CouponFirstPage {
+        coupon: CouponRow {
+            name: r.name,
+            amount: r.amount,
+            remaining_amount: r.remaining_amount,
+            paused: r.paused,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            created_at: r.created_at,
+            allocation: r.allocation,
+            commitment: r.commitment,
+            draw_at: r.draw_at,
+            beacon_required: r.beacon_required,
+            beacon: r.beacon,
+            drawn_at: r.drawn_at,
+        }
+        .into(),
+        version: r.version,
+        claimed_by: r.claimed_by,
+        page_last_id: r.page_last_id,
+        last_claim_id: r.last_claim_id,
+    }))
 }

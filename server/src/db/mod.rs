@@ -6,6 +6,7 @@ pub mod batches;
 pub mod claimers;
 pub mod claims;
 pub mod coupon_list;
+pub mod coupon_row;
 pub mod coupons;
 pub mod deliveries;
 pub mod draws;

@@ -10,6 +10,7 @@ mod events;
 use app::{
     contract::api_types::CouponSummary,
     contract::audit::action,
+    contract::draw::check_draw,
     contract::sale::{CouponPatch, HeldClaim, Release, check_window},
 };
 use chrono::{DateTime, Utc};
@@ -35,6 +36,9 @@ pub enum SaleError {
     AlreadyRedeemed { redeemed_at: DateTime<Utc> },
     #[error("a redeemed claim cannot be released")]
     Redeemed { redeemed_at: DateTime<Utc> },
+    /// The operating system gave no random seed for a draw.
+    #[error("no random seed for the draw: {0}")]
+    NoSeed(getrandom::Error),
     #[error(transparent)]
     Commit(#[from] crate::db::sync_wait::CommitError),
     #[error(transparent)]
@@ -56,36 +60,59 @@ fn settings(c: &CouponSummary) -> Value {
         "paused": c.paused,
         "starts_at": c.starts_at,
         "ends_at": c.ends_at,
+        "allocation": c.allocation,
+        "draw": c.draw.as_ref().map(|d| json!({
+            "commitment": d.commitment,
+            "draw_at": d.draw_at,
+            "beacon_required": d.beacon_required,
+        })),
     })
 }
 
 impl Sales {
-    /// Creates a coupon with its whole stock remaining (name and amount already checked).
+    /// Creates a coupon with its whole stock remaining (name and amount already checked). A draw
+    /// coupon gets its secret seed here, kept in the same transaction, and publishes its
+    /// commitment from the start (docs/draw.md).
     pub async fn create(
         &self,
         actor: &str,
-        name: &str,
-        amount: i32,
-        starts_at: Option<DateTime<Utc>>,
-        ends_at: Option<DateTime<Utc>>,
+        sale: db::coupons::NewSale<'_>,
     ) -> Result<CouponSummary, SaleError> {
-        check_window(starts_at, ends_at).map_err(SaleError::Invalid)?;
+        check_window(sale.starts_at, sale.ends_at).map_err(SaleError::Invalid)?;
+        let draw_at = check_draw(
+            sale.allocation,
+            sale.ends_at,
+            sale.draw_at,
+            sale.beacon_required,
+        )
+        .map_err(SaleError::Invalid)?;
+        let seed = match draw_at {
+            Some(_) => Some(crate::draw::ticket::new_seed().map_err(SaleError::NoSeed)?),
+            None => None,
+        };
+        let commitment = seed.as_ref().map(crate::draw::ticket::commitment);
+        let sale = db::coupons::NewSale {
+            draw_at,
+            commitment: commitment.as_deref(),
+            ..sale
+        };
         let mut tx = self.pool.begin().await?;
-        let created = db::coupons::insert(&mut *tx, name, amount, starts_at, ends_at)
-            .await
-            .map_err(|e| {
-                if db::violates(&e, db::coupons::NAME_KEY) {
-                    SaleError::NameTaken
-                } else {
-                    e.into()
-                }
-            })?;
+        let created = db::coupons::insert(&mut *tx, sale).await.map_err(|e| {
+            if db::violates(&e, db::coupons::NAME_KEY) {
+                SaleError::NameTaken
+            } else {
+                e.into()
+            }
+        })?;
+        if let Some(seed) = &seed {
+            db::draws::keep_seed(&mut tx, sale.name, seed).await?;
+        }
         let after = settings(&created);
         db::audit::append(
             &mut *tx,
             actor,
             action::COUPON_CREATE,
-            Some(name),
+            Some(sale.name),
             None,
             Some(&after),
         )
@@ -113,7 +140,16 @@ impl Sales {
             ends_at: patch.ends_at,
         };
         let call = db::coupons::change(&self.pool, name, actor, action::COUPON_PATCH, change);
-        let changed = db::sync_wait::call(call).await?;
+        let changed = match db::sync_wait::call(call).await {
+            Err(db::sync_wait::CommitError::Database(e))
+                if db::violates(&e, db::coupons::DRAW_SETTINGS_CHECK) =>
+            {
+                return Err(SaleError::Invalid(
+                    "a draw coupon keeps an ends_at, no later than its draw_at".into(),
+                ));
+            }
+            changed => changed?,
+        };
         match changed.outcome.as_deref() {
             None => {}
             Some("below_claimed") => {
@@ -129,7 +165,12 @@ impl Sales {
         }
         events::wake(&self.pool, changed.wake).await;
         self.live.changed(name);
+        // The allocation and the draw's settings: set at creation, not by a patch.
+        let draw = db::coupons::find(&self.pool, name).await?;
+        let (allocation, draw) = draw.map(|c| (c.allocation, c.draw)).unwrap_or_default();
         Ok(CouponSummary {
+            allocation,
+            draw,
             name: changed.name.unwrap_or_else(|| name.to_owned()),
             amount: changed.amount.unwrap_or_default(),
             remaining_amount: changed.remaining_amount.unwrap_or_default(),

@@ -128,7 +128,11 @@ impl AdminBackend for DbBackend {
         name: &str,
         amount: i32,
     ) -> Result<Created, Failure> {
-        match self.sales.create(actor, name, amount, None, None).await {
+        match self
+            .sales
+            .create(actor, db::coupons::NewSale::first_come(name, amount))
+            .await
+        {
             Ok(coupon) => Ok(Created::Coupon(coupon)),
             Err(SaleError::NameTaken) => Ok(Created::NameTaken),
             Err(SaleError::Database(e)) => Err(failed("creating a coupon")(e)),

@@ -39,7 +39,7 @@ async fn other_process_claims(
 
 #[sqlx::test(migrations = "../migrations")]
 async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
-    db::coupons::insert(&pool, "B", 2, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("B", 2))
         .await
         .unwrap();
     sqlx::query("INSERT INTO claims (user_id, coupon_name) VALUES ('held', 'B')")
@@ -72,7 +72,7 @@ async fn one_statement_settles_a_batch_in_arrival_order(pool: PgPool) {
 /// it waited for the lock is seen: the holder is refused, and only the stock left is granted.
 #[sqlx::test(migrations = "../migrations")]
 async fn a_batch_that_waited_for_another_process_sees_its_claim(pool: PgPool) {
-    db::coupons::insert(&pool, "RACE", 2, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("RACE", 2))
         .await
         .unwrap();
     let other = other_process_claims(&pool, "RACE", "alice").await;
@@ -94,7 +94,7 @@ async fn a_batch_that_waited_for_another_process_sees_its_claim(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
-    db::coupons::insert(&pool, "RACE", 2, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("RACE", 2))
         .await
         .unwrap();
     let engine = engine(&pool, EngineMode::Batched);
@@ -132,7 +132,7 @@ async fn the_engine_gets_the_race_with_another_process_right(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn claims_of_unknown_coupons_leave_no_worker_behind(pool: PgPool) {
-    db::coupons::insert(&pool, "REAL", 5, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("REAL", 5))
         .await
         .unwrap();
     let engine = engine(&pool, EngineMode::Batched);

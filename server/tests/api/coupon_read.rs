@@ -52,6 +52,7 @@ async fn a_coupon_with_many_claimers_reads_whole_and_consistent(pool: PgPool) {
     assert_eq!(
         keys,
         [
+            "allocation",
             "amount",
             "claimed",
             "claimed_by",

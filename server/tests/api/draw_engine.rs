@@ -58,7 +58,7 @@ async fn entries_are_one_per_user_and_only_in_the_window(pool: PgPool) {
     let again = enter(&pool, "D", &["a", "d"]).await;
     assert_eq!(again.entered, ["d"], "a's second entry takes nothing");
 
-    db::coupons::insert(&pool, "RACE", 5, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("RACE", 5))
         .await
         .unwrap();
     let race = enter(&pool, "RACE", &["a"]).await;

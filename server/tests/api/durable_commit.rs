@@ -25,7 +25,7 @@ async fn a_batch_statement_returns_only_once_flushed() {
     };
     let pool = settings.request_pool().await.unwrap();
     server::db::migrate(&pool).await.unwrap();
-    server::db::coupons::insert(&pool, "B", 10, None, None)
+    server::db::coupons::insert(&pool, server::db::coupons::NewSale::first_come("B", 10))
         .await
         .unwrap();
     let mut conn = pool.acquire().await.unwrap();

@@ -21,11 +21,11 @@ async fn claims_until_sold_out_in_the_documented_order(pool: PgPool) {
         engine.claim("u1", "NOPE").await,
         Err(ClaimError::NotFound)
     ));
-    db::coupons::insert(&pool, "TWO", 2, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("TWO", 2))
         .await
         .unwrap();
 
-    let first = engine.claim("u1", "TWO").await.unwrap();
+    let first = engine.claim("u1", "TWO").await.unwrap().claim().unwrap();
     assert_eq!(
         (
             first.remaining_amount,
@@ -38,7 +38,7 @@ async fn claims_until_sold_out_in_the_documented_order(pool: PgPool) {
         engine.claim("u1", "TWO").await,
         Err(ClaimError::AlreadyClaimed)
     ));
-    let second = engine.claim("u2", "TWO").await.unwrap();
+    let second = engine.claim("u2", "TWO").await.unwrap().claim().unwrap();
     assert_eq!(second.remaining_amount, 0);
     assert!(second.claimed_at >= first.claimed_at);
     assert!(matches!(
@@ -62,7 +62,7 @@ async fn claims_until_sold_out_in_the_documented_order(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn names_are_exact_and_case_sensitive(pool: PgPool) {
     let engine = engine(&pool);
-    db::coupons::insert(&pool, "Promo", 5, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("Promo", 5))
         .await
         .unwrap();
     assert!(matches!(
@@ -80,7 +80,7 @@ async fn names_are_exact_and_case_sensitive(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_schema_refuses_an_oversell_even_without_the_engine(pool: PgPool) {
-    db::coupons::insert(&pool, "ONE", 1, None, None)
+    db::coupons::insert(&pool, db::coupons::NewSale::first_come("ONE", 1))
         .await
         .unwrap();
     let err = sqlx::query(

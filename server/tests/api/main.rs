@@ -22,6 +22,7 @@ mod cors;
 mod coupon_read;
 mod csv_export;
 mod draw_engine;
+mod draw_entries;
 mod durable_commit;
 mod engine;
 mod idempotency;

@@ -18,7 +18,7 @@ async fn count(pool: &PgPool, sql: &'static str) -> i64 {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_claim_must_name_an_existing_coupon(pool: PgPool) {
-    server::db::coupons::insert(&pool, "REAL", 5, None, None)
+    server::db::coupons::insert(&pool, server::db::coupons::NewSale::first_come("REAL", 5))
         .await
         .unwrap();
     // 23503: foreign_key_violation, one bad row among good ones, by insert or by update.
@@ -37,7 +37,7 @@ async fn a_claim_must_name_an_existing_coupon(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn coupons_cannot_be_deleted_truncated_or_renamed(pool: PgPool) {
-    server::db::coupons::insert(&pool, "KEEP", 5, None, None)
+    server::db::coupons::insert(&pool, server::db::coupons::NewSale::first_come("KEEP", 5))
         .await
         .unwrap();
     // 23001: restrict_violation.
