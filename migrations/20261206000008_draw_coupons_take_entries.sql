@@ -110,3 +110,8 @@ BEGIN
     wake := claims_made(coupon, ARRAY[claimant], ARRAY[claim_one.claimed_at], row);
 END
 $$;
+
+-- The draws due to run by themselves, which every server process looks for each second
+-- (db::draws::due): only draw coupons not drawn yet, by draw time.
+CREATE INDEX coupons_draws_due_idx ON coupons (draw_at)
+    WHERE allocation = 'draw' AND drawn_at IS NULL;

@@ -166,6 +166,11 @@ impl Application {
             state.keys.clone(),
             shutdown.clone(),
         ));
+        tokio::spawn(crate::draw::schedule::run(
+            state.pool.clone(),
+            state.live.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(api::idempotency::purge_expired(
             state.pool.clone(),
             shutdown.clone(),

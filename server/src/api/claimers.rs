@@ -136,7 +136,7 @@ async fn write_csv(pool: PgPool, name: String, tx: mpsc::Sender<Chunk>) {
 
 /// A cell that a spreadsheet would run as a formula (OWASP, CSV injection: it starts with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so it is shown as text.
-fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
     } else {
@@ -144,14 +144,14 @@ fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn csv_writer() -> csv::Writer<Vec<u8>> {
+pub(super) fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new())
 }
 
 /// Sends what the writer holds and empties it; false when the client is gone.
-async fn send(tx: &mpsc::Sender<Chunk>, out: &mut csv::Writer<Vec<u8>>) -> bool {
+pub(super) async fn send(tx: &mpsc::Sender<Chunk>, out: &mut csv::Writer<Vec<u8>>) -> bool {
     let bytes = match std::mem::replace(out, csv_writer()).into_inner() {
         Ok(bytes) => bytes,
         Err(_) => return false,

@@ -35,6 +35,14 @@ pub enum ApiError {
     AlreadyEntered,
     #[error("the entries of this draw have closed")]
     EntriesClosed,
+    #[error("this coupon is first_come: it has no draw")]
+    NotADraw,
+    #[error("this coupon has not been drawn yet")]
+    NotDrawn,
+    #[error("the entry window has not closed: the draw comes after it")]
+    EntriesOpen,
+    #[error("this draw requires a beacon, and none was given")]
+    BeaconMissing,
     #[error("the sale is paused")]
     Paused,
     #[error("the sale has not started yet")]
@@ -108,6 +116,10 @@ impl ApiError {
             Self::SoldOut => (StatusCode::CONFLICT, "sold_out"),
             Self::AlreadyEntered => (StatusCode::CONFLICT, "already_entered"),
             Self::EntriesClosed => (StatusCode::CONFLICT, "entries_closed"),
+            Self::NotADraw => (StatusCode::CONFLICT, "not_a_draw"),
+            Self::NotDrawn => (StatusCode::CONFLICT, "not_drawn"),
+            Self::EntriesOpen => (StatusCode::CONFLICT, "entries_open"),
+            Self::BeaconMissing => (StatusCode::CONFLICT, "beacon_missing"),
             Self::Paused => (StatusCode::CONFLICT, "paused"),
             Self::NotStarted { .. } => (StatusCode::CONFLICT, "not_started"),
             Self::Ended => (StatusCode::CONFLICT, "ended"),

@@ -6,6 +6,7 @@ mod claimant;
 mod claimers;
 mod coupon_read;
 mod coupons;
+mod draws;
 mod error;
 mod events;
 mod extract;
@@ -51,6 +52,9 @@ pub fn router() -> (Router<AppState>, Document) {
         .routes(routes!(claimers::csv))
         .routes(routes!(coupons::release, holders::get))
         .routes(routes!(holders::redeem))
+        .routes(routes!(draws::proof, draws::run))
+        .routes(routes!(draws::tickets))
+        .routes(routes!(draws::tickets_csv))
         .routes(routes!(audit::list))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(keys::revoke))

@@ -104,3 +104,59 @@ pub async fn due(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
     .fetch_all(db)
     .await
 }
+
+/// What the proof of a coupon's draw states, as kept.
+#[derive(Debug)]
+pub struct Kept {
+    pub allocation: String,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub seed: Option<Vec<u8>>,
+    pub beacon: Option<String>,
+    pub drawn_at: Option<DateTime<Utc>>,
+    pub entries: Option<i64>,
+    pub winners: Option<i64>,
+    pub tickets_digest: Option<String>,
+}
+
+/// The kept proof of `coupon_name`'s draw (seed, beacon, figures and digest; the figures are
+/// `None` until drawn); `None` when no coupon has the name.
+pub async fn kept(db: impl PgExecutor<'_>, coupon_name: &str) -> Result<Option<Kept>, sqlx::Error> {
+    sqlx::query_as!(
+        Kept,
+        r#"SELECT c.allocation, c.ends_at, d.seed AS "seed?", c.beacon, c.drawn_at,
+                  d.entries AS "entries?", d.winners AS "winners?",
+                  d.tickets_digest AS "tickets_digest?"
+           FROM coupons c LEFT JOIN draws d ON d.coupon_name = c.name AND d.coupon_name = $1
+           WHERE c.name = $1"#,
+        coupon_name
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// One ranked ticket of a draw.
+#[derive(Debug)]
+pub struct RankedTicket {
+    pub rank: i64,
+    pub ticket: Vec<u8>,
+    pub user_id: String,
+}
+
+/// The ranked tickets of `coupon_name`'s draw, `limit` of them from rank `after + 1` on.
+pub async fn ranked(
+    db: impl PgExecutor<'_>,
+    coupon_name: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RankedTicket>, sqlx::Error> {
+    sqlx::query_as!(
+        RankedTicket,
+        "SELECT rank, ticket, user_id FROM draw_tickets
+         WHERE coupon_name = $1 AND rank > $2 ORDER BY rank LIMIT $3",
+        coupon_name,
+        after,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

@@ -6,5 +6,7 @@
 #[cfg(test)]
 mod fairness;
 pub mod proof;
+pub mod published;
 pub mod run;
+pub mod schedule;
 pub mod ticket;

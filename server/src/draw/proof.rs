@@ -20,18 +20,18 @@ pub fn digest(tickets: &str) -> String {
     hex::encode(Sha256::digest(tickets.as_bytes()))
 }
 
-/// What the proof states of a draw of `seed` (and `beacon`) whose ranked tickets are `tickets`.
-pub struct Drawn<'a> {
+/// What the proof states of a draw of `seed` (and `beacon`), as kept once settled.
+pub struct Published<'a> {
     pub coupon: &'a str,
     pub seed: &'a Seed,
     pub beacon: Option<&'a str>,
     pub entries: u64,
-    pub amount: u64,
+    pub winners: u64,
     pub drawn_at: DateTime<Utc>,
-    pub tickets: &'a str,
+    pub tickets_digest: &'a str,
 }
 
-impl Drawn<'_> {
+impl Published<'_> {
     pub fn proof(&self) -> DrawProof {
         DrawProof {
             algorithm: ticket::ALGORITHM.to_owned(),
@@ -39,9 +39,9 @@ impl Drawn<'_> {
             seed: hex::encode(self.seed),
             beacon: self.beacon.map(str::to_owned),
             entries: self.entries,
-            winners: self.amount.min(self.entries),
+            winners: self.winners,
             drawn_at: self.drawn_at,
-            tickets_digest: digest(self.tickets),
+            tickets_digest: self.tickets_digest.to_owned(),
             tickets: format!(
                 "/api/coupons/{}/draw/tickets",
                 percent_encoding::utf8_percent_encode(
@@ -102,14 +102,14 @@ mod tests {
     }
 
     fn proof_of(seed: &Seed, text: &str) -> DrawProof {
-        Drawn {
+        Published {
             coupon: "GOLDEN",
             seed,
             beacon: None,
             entries: 10,
-            amount: 3,
+            winners: 3,
             drawn_at: Utc::now(),
-            tickets: text,
+            tickets_digest: &digest(text),
         }
         .proof()
     }

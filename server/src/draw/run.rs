@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{proof, ticket};
-use crate::db;
+use crate::{db, live::LiveHub};
 
 /// What asking for a draw came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,4 +82,22 @@ pub async fn draw(pool: &PgPool, coupon_name: &str) -> Result<Outcome, sqlx::Err
     Err(sqlx::Error::Protocol(format!(
         "the draw of {coupon_name} kept changing under its ranking ({ATTEMPTS} attempts)"
     )))
+}
+
+/// Draws `coupon_name` as [`draw`] does; when this call drew, wakes the webhook dispatchers (its
+/// events are written) and tells the live dashboards. The admin's "Draw now" and the draws that
+/// run by themselves ([`super::schedule`]) both come here.
+pub async fn draw_now(
+    pool: &PgPool,
+    live: &LiveHub,
+    coupon_name: &str,
+) -> Result<Outcome, sqlx::Error> {
+    let outcome = draw(pool, coupon_name).await?;
+    if let Outcome::Drawn { wake, .. } = &outcome {
+        if *wake {
+            crate::webhooks::wake_dispatchers(pool).await;
+        }
+        live.changed(coupon_name);
+    }
+    Ok(outcome)
 }

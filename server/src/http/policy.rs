@@ -37,6 +37,16 @@ pub const PUBLIC_ROUTES: &[PublicRoute] = &[
     },
     PublicRoute {
         method: "GET",
+        pattern: "/api/coupons/{name}/draw",
+        why: "anyone checks a draw: its proof, once drawn (the seed is published only then)",
+    },
+    PublicRoute {
+        method: "GET",
+        pattern: "/api/coupons/{name}/draw/tickets",
+        why: "anyone checks a draw: the ranked tickets, without user ids",
+    },
+    PublicRoute {
+        method: "GET",
         pattern: "/api/openapi.json",
         why: "the API's contract, for clients and their tools",
     },
@@ -81,6 +91,8 @@ pub fn is_cross_origin_call(method: &Method, path: &str) -> bool {
         "/api/coupons/{name}",
         "/api/coupons/{name}/stock",
         "/api/coupons/{name}/stock/events",
+        "/api/coupons/{name}/draw",
+        "/api/coupons/{name}/draw/tickets",
     ]
     .iter()
     .any(|pattern| pattern_matches(pattern, path));

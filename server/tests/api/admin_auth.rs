@@ -14,6 +14,9 @@ use sqlx::PgPool;
 const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/coupons/claim"),
     ("GET", "/api/coupons/{name}"),
+    // A draw's proof and ranked tickets (no user ids), once drawn.
+    ("GET", "/api/coupons/{name}/draw"),
+    ("GET", "/api/coupons/{name}/draw/tickets"),
     ("GET", "/api/coupons/{name}/stock"),
     ("GET", "/api/coupons/{name}/stock/events"),
     ("GET", "/api/openapi.json"),

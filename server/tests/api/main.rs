@@ -21,6 +21,7 @@ mod claim_auth;
 mod cors;
 mod coupon_read;
 mod csv_export;
+mod draw_api;
 mod draw_engine;
 mod draw_entries;
 mod durable_commit;

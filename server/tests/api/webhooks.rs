@@ -280,13 +280,7 @@ async fn the_documented_python_verifier_agrees(pool: PgPool) {
     app.create("DOCS", 5).await;
     assert_eq!(app.claim("reader", "DOCS").await.0, 200);
     let got = receiver.wait_until(PATIENCE, |r| !r.is_empty()).await;
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/webhooks.md"))
-        .expect("docs/webhooks.md");
-    let code = docs
-        .split("```python\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("a python block in docs/webhooks.md");
+    let code = crate::common::docs::python_block("webhooks.md");
     let harness = format!(
         "{code}\nimport json, sys\nh = json.loads(sys.argv[2])\n\
          print(verify(sys.argv[1], h, sys.argv[3].encode()))\n"
@@ -298,16 +292,7 @@ async fn the_documented_python_verifier_agrees(pool: PgPool) {
         .collect();
     let headers = Value::Object(headers).to_string();
     let run = |secret: &str, body: &str| {
-        let out = std::process::Command::new("python3")
-            .args(["-c", &harness, secret, &headers, body])
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        crate::common::docs::run_python(&harness, &[secret, &headers, body])
     };
     assert_eq!(run(&secret, &got[0].body), "True");
     assert_eq!(

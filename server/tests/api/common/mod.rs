@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod attack;
 pub mod creds;
+pub mod docs;
 pub mod raw;
 pub mod receiver;
 pub mod sse;
