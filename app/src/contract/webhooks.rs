@@ -31,15 +31,25 @@ pub enum EventType {
     /// The admin changed the amount, the pause or the window (`data`: as for sold_out).
     #[serde(rename = "coupon.updated")]
     CouponUpdated,
+    /// A draw made this entry a winner (`data`: coupon_name, user_id, rank, drawn_at); its
+    /// claim is announced as `claim.created` too.
+    #[serde(rename = "entry.won")]
+    EntryWon,
+    /// A draw put this entry on the waitlist (`data`: coupon_name, user_id, rank,
+    /// waitlist_position, drawn_at).
+    #[serde(rename = "entry.waitlisted")]
+    EntryWaitlisted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 7] = [
         Self::ClaimCreated,
         Self::ClaimReleased,
         Self::ClaimRedeemed,
         Self::CouponSoldOut,
         Self::CouponUpdated,
+        Self::EntryWon,
+        Self::EntryWaitlisted,
     ];
 
     /// The name in JSON, in the payload's `type` and in the database.
@@ -50,6 +60,8 @@ impl EventType {
             Self::ClaimRedeemed => "claim.redeemed",
             Self::CouponSoldOut => "coupon.sold_out",
             Self::CouponUpdated => "coupon.updated",
+            Self::EntryWon => "entry.won",
+            Self::EntryWaitlisted => "entry.waitlisted",
         }
     }
 
@@ -71,7 +83,7 @@ pub struct NewWebhook {
     pub url: String,
     /// The event types to send, each at most once.
     #[validate(custom(function = "check_events"))]
-    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 5))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 7))]
     pub events: Vec<EventType>,
     /// What the endpoint is for.
     #[serde(default)]
@@ -92,7 +104,7 @@ pub struct WebhookPatch {
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 2048))]
     pub url: Option<String>,
     #[validate(custom(function = "check_events"))]
-    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 5))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 7))]
     pub events: Option<Vec<EventType>>,
     #[validate(
         length(max = 255, message = "must be at most 255 characters"),
@@ -111,7 +123,7 @@ fn check_events(events: &[EventType]) -> Result<(), ValidationError> {
     sorted.dedup();
     if events.is_empty() || sorted.len() != events.len() {
         return Err(ValidationError::new("events")
-            .with_message("must name one to five event types, each once".into()));
+            .with_message("must name one or more event types, each once".into()));
     }
     Ok(())
 }

@@ -117,6 +117,8 @@ fn field_of(event: EventType) -> &'static str {
         EventType::ClaimRedeemed => "claim_redeemed",
         EventType::CouponSoldOut => "coupon_sold_out",
         EventType::CouponUpdated => "coupon_updated",
+        EventType::EntryWon => "entry_won",
+        EventType::EntryWaitlisted => "entry_waitlisted",
     }
 }
 

@@ -43,6 +43,8 @@ pub async fn create_webhook(
     claim_redeemed: Option<String>,
     coupon_sold_out: Option<String>,
     coupon_updated: Option<String>,
+    entry_won: Option<String>,
+    entry_waitlisted: Option<String>,
 ) -> Result<WebhookWithSecret, SaleActionError> {
     use crate::contract::webhooks::{EventType, NewWebhook};
     use validator::Validate;
@@ -53,6 +55,8 @@ pub async fn create_webhook(
             (claim_redeemed, EventType::ClaimRedeemed),
             (coupon_sold_out, EventType::CouponSoldOut),
             (coupon_updated, EventType::CouponUpdated),
+            (entry_won, EventType::EntryWon),
+            (entry_waitlisted, EventType::EntryWaitlisted),
         ];
         let events = ticked
             .into_iter()
@@ -66,7 +70,7 @@ pub async fn create_webhook(
         };
         new.validate().map_err(|e| {
             let why = crate::contract::validation::describe(&e).replace(
-                "events must name one to five event types, each once",
+                "events must name one or more event types, each once",
                 "Tick at least one event",
             );
             SaleActionError::Invalid(why)
