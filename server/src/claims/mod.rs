@@ -12,30 +12,12 @@ mod settle;
 
 use std::sync::Arc;
 
-use app::contract::{api_types::ClaimReceipt, draw::EntryReceipt};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-pub use outcome::{ClaimError, Refusal};
+pub use outcome::{ClaimError, Refusal, Taken};
 
 use crate::{config::EngineMode, live::LiveHub};
-
-/// What a claim took: a unit of a `first_come` coupon, or an entry of a `draw` coupon.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Taken {
-    Claim(ClaimReceipt),
-    Entry(EntryReceipt),
-}
-
-impl Taken {
-    /// The claim's receipt; `None` for an entry.
-    pub fn claim(self) -> Option<ClaimReceipt> {
-        match self {
-            Self::Claim(receipt) => Some(receipt),
-            Self::Entry(_) => None,
-        }
-    }
-}
 
 /// A claim's outcome as a metrics label.
 fn outcome(result: &Result<Taken, ClaimError>) -> &'static str {

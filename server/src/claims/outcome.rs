@@ -1,9 +1,27 @@
-//! What a claim can come to short of a grant ([`ClaimError`], [`Refusal`]), and the two steps
-//! both engine modes take around the database: taking a connection, and logging grants that a
-//! failover may take back.
+//! What a claim can come to: what it took ([`Taken`]), or why not ([`ClaimError`],
+//! [`Refusal`]); and the two steps both engine modes take around the database: taking a
+//! connection, and logging grants that a failover may take back.
 
+use app::contract::{api_types::ClaimReceipt, draw::EntryReceipt};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, pool::PoolConnection};
+
+/// What a claim took: a unit of a `first_come` coupon, or an entry of a `draw` coupon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    Claim(ClaimReceipt),
+    Entry(EntryReceipt),
+}
+
+impl Taken {
+    /// The claim's receipt; `None` for an entry.
+    pub fn claim(self) -> Option<ClaimReceipt> {
+        match self {
+            Self::Claim(receipt) => Some(receipt),
+            Self::Entry(_) => None,
+        }
+    }
+}
 
 /// Why a claim did not succeed. The order of checks is: not found, paused, not started, ended,
 /// already claimed, sold out.
