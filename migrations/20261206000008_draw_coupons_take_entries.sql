@@ -115,3 +115,47 @@ $$;
 -- (db::draws::due): only draw coupons not drawn yet, by draw time.
 CREATE INDEX coupons_draws_due_idx ON coupons (draw_at)
     WHERE allocation = 'draw' AND drawn_at IS NULL;
+
+-- Gives a draw coupon's beacon (docs/draw.md): a public random value published after the
+-- window closed. Under the coupon's row lock, by the database's clock: only a draw coupon, only
+-- once its window has closed, only before its draw, and only once (the same value again is
+-- accepted and changes nothing). Audited as `actor`'s `action` in the same transaction.
+--
+-- outcome: NULL when given (or given before with the same value); 'not_found', 'not_a_draw',
+-- 'entries_open', 'drawn', 'beacon_given' (another value was given before) otherwise, and then
+-- nothing changed. beacon: the coupon's beacon after the call.
+CREATE FUNCTION give_beacon(coupon TEXT, given TEXT, actor TEXT, action TEXT,
+                            OUT outcome TEXT, OUT beacon TEXT)
+LANGUAGE plpgsql AS $$
+DECLARE
+    at CONSTANT TIMESTAMPTZ := now();
+    c coupons;
+BEGIN
+    SELECT * INTO c FROM coupons k WHERE k.name = coupon FOR UPDATE;
+    beacon := c.beacon;
+    outcome := CASE
+        WHEN c.name IS NULL THEN 'not_found'
+        WHEN c.allocation <> 'draw' THEN 'not_a_draw'
+        WHEN c.drawn_at IS NOT NULL THEN 'drawn'
+        WHEN c.ends_at > at THEN 'entries_open'
+        WHEN c.beacon IS NOT NULL AND c.beacon <> given THEN 'beacon_given'
+    END;
+    IF outcome IS NOT NULL OR c.beacon IS NOT NULL THEN
+        RETURN;
+    END IF;
+    UPDATE coupons k SET beacon = given, version = k.version + 1 WHERE k.name = coupon;
+    beacon := given;
+    INSERT INTO audit_log (actor, action, coupon_name, before, after)
+    VALUES (actor, action, coupon, NULL, jsonb_build_object('beacon', given));
+END
+$$;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
+    PERFORM create_distributed_function('give_beacon(text, text, text, text)', '$1',
+                                        colocate_with => 'coupons');
+END
+$$;

@@ -15,6 +15,7 @@ pub mod action {
     pub const COUPON_PATCH: &str = "coupon.patch";
     pub const CLAIM_RELEASE: &str = "claim.release";
     pub const CLAIM_REDEEM: &str = "claim.redeem";
+    pub const DRAW_BEACON: &str = "draw.beacon";
     pub const SIGNIN_SUCCESS: &str = "signin.success";
     pub const SIGNIN_FAILURE: &str = "signin.failure";
     pub const KEY_CREATE: &str = "key.create";

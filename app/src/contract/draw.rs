@@ -131,3 +131,49 @@ pub fn check_draw(
         },
     }
 }
+
+/// Where an entry stands (`GET /api/coupons/{name}/entries/{user_id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum EntryState {
+    /// Entered; not drawn yet.
+    Entered,
+    /// The draw, or the waitlist since, gave this entry a unit: the user holds a claim.
+    Won,
+    /// Drawn, and waiting on the waitlist for a unit to come back.
+    Waitlisted,
+    /// Had a unit and it went back (released by the admin, or lapsed unredeemed).
+    Lost,
+}
+
+/// `GET /api/coupons/{name}/entries/{user_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EntryStatus {
+    pub state: EntryState,
+    /// The entry's rank in the draw, once drawn.
+    pub rank: Option<u64>,
+    /// Place in the waitlist's line (1: the next unit that comes back goes to this entry).
+    pub waitlist_position: Option<u64>,
+}
+
+/// `POST /api/coupons/{name}/draw/beacon` body: a public random value published after the
+/// window closed (a drand round, a lottery result), 1 to 1000 characters.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewBeacon {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1000))]
+    pub beacon: String,
+}
+
+impl NewBeacon {
+    /// The beacon, if it is 1 to 1000 characters.
+    pub fn checked(&self) -> Result<&str, String> {
+        match self.beacon.chars().count() {
+            1..=1000 => Ok(&self.beacon),
+            _ => Err("beacon must be 1 to 1000 characters".to_owned()),
+        }
+    }
+}

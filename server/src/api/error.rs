@@ -9,11 +9,6 @@ use axum::{
 
 use chrono::{DateTime, Utc};
 
-use crate::{
-    claims::{ClaimError, Refusal},
-    sale::SaleError,
-};
-
 /// Every way an API call can fail. Internal errors are logged here, once, and answered opaquely.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -43,6 +38,12 @@ pub enum ApiError {
     EntriesOpen,
     #[error("this draw requires a beacon, and none was given")]
     BeaconMissing,
+    #[error("this coupon has been drawn already")]
+    AlreadyDrawn,
+    #[error("another beacon was given for this draw already")]
+    BeaconGiven,
+    #[error("this user has no entry in this draw")]
+    EntryNotFound,
     #[error("the sale is paused")]
     Paused,
     #[error("the sale has not started yet")]
@@ -120,6 +121,9 @@ impl ApiError {
             Self::NotDrawn => (StatusCode::CONFLICT, "not_drawn"),
             Self::EntriesOpen => (StatusCode::CONFLICT, "entries_open"),
             Self::BeaconMissing => (StatusCode::CONFLICT, "beacon_missing"),
+            Self::AlreadyDrawn => (StatusCode::CONFLICT, "already_drawn"),
+            Self::BeaconGiven => (StatusCode::CONFLICT, "beacon_given"),
+            Self::EntryNotFound => (StatusCode::NOT_FOUND, "entry_not_found"),
             Self::Paused => (StatusCode::CONFLICT, "paused"),
             Self::NotStarted { .. } => (StatusCode::CONFLICT, "not_started"),
             Self::Ended => (StatusCode::CONFLICT, "ended"),
@@ -166,79 +170,6 @@ impl From<sqlx::Error> for ApiError {
             Self::Unavailable
         } else {
             Self::Internal(error.into())
-        }
-    }
-}
-
-impl From<ClaimError> for ApiError {
-    fn from(error: ClaimError) -> Self {
-        match error {
-            ClaimError::NotFound => Self::CouponNotFound,
-            ClaimError::AlreadyClaimed => Self::AlreadyClaimed,
-            ClaimError::SoldOut => Self::SoldOut,
-            ClaimError::AlreadyEntered => Self::AlreadyEntered,
-            ClaimError::EntriesClosed => Self::EntriesClosed,
-            ClaimError::Refused(Refusal::Paused) => Self::Paused,
-            ClaimError::Refused(Refusal::NotStarted { starts_at }) => {
-                Self::NotStarted { starts_at }
-            }
-            ClaimError::Refused(Refusal::Ended) => Self::Ended,
-            ClaimError::Unavailable => Self::Unavailable,
-            ClaimError::OutcomeUnknown => Self::ClaimOutcomeUnknown,
-            ClaimError::Database(e) => e.into(),
-        }
-    }
-}
-
-impl From<crate::credentials::api_keys::KeyError> for ApiError {
-    fn from(error: crate::credentials::api_keys::KeyError) -> Self {
-        use crate::credentials::api_keys::KeyError;
-        match error {
-            KeyError::NotFound => Self::KeyNotFound,
-            KeyError::Database(e) => e.into(),
-            KeyError::Commit(e) => e.into(),
-            KeyError::Internal(e) => Self::Internal(e),
-        }
-    }
-}
-
-impl From<crate::webhooks::WebhookError> for ApiError {
-    fn from(error: crate::webhooks::WebhookError) -> Self {
-        use crate::webhooks::WebhookError;
-        match error {
-            WebhookError::NotFound => Self::WebhookNotFound,
-            WebhookError::DeliveryNotFound => Self::DeliveryNotFound,
-            WebhookError::Refused(why) => Self::InvalidRequest(why.to_string()),
-            WebhookError::Database(e) => e.into(),
-            WebhookError::Commit(e) => e.into(),
-            WebhookError::Internal(e) => Self::Internal(e),
-        }
-    }
-}
-
-/// An admin write's commit: kept only locally is `503 outcome_unknown`.
-impl From<crate::db::sync_wait::CommitError> for ApiError {
-    fn from(error: crate::db::sync_wait::CommitError) -> Self {
-        match error {
-            crate::db::sync_wait::CommitError::Database(e) => e.into(),
-            crate::db::sync_wait::CommitError::Unconfirmed => Self::OutcomeUnknown,
-        }
-    }
-}
-
-impl From<SaleError> for ApiError {
-    fn from(error: SaleError) -> Self {
-        match error {
-            SaleError::Invalid(why) => Self::InvalidRequest(why),
-            SaleError::NameTaken => Self::CouponExists,
-            SaleError::NotFound => Self::CouponNotFound,
-            SaleError::BelowClaimed { claimed } => Self::BelowClaimed { claimed },
-            SaleError::ClaimNotFound => Self::ClaimNotFound,
-            SaleError::AlreadyRedeemed { redeemed_at } => Self::AlreadyRedeemed { redeemed_at },
-            SaleError::Redeemed { redeemed_at } => Self::Redeemed { redeemed_at },
-            SaleError::Database(e) => e.into(),
-            SaleError::Commit(e) => e.into(),
-            SaleError::NoSeed(e) => Self::Internal(e.into()),
         }
     }
 }

@@ -6,8 +6,11 @@ mod claimant;
 mod claimers;
 mod coupon_read;
 mod coupons;
+mod draw_tickets;
 mod draws;
+mod entries;
 mod error;
+mod error_from;
 mod events;
 mod extract;
 mod holders;
@@ -53,8 +56,10 @@ pub fn router() -> (Router<AppState>, Document) {
         .routes(routes!(coupons::release, holders::get))
         .routes(routes!(holders::redeem))
         .routes(routes!(draws::proof, draws::run))
-        .routes(routes!(draws::tickets))
-        .routes(routes!(draws::tickets_csv))
+        .routes(routes!(draws::beacon))
+        .routes(routes!(draw_tickets::tickets))
+        .routes(routes!(draw_tickets::tickets_csv))
+        .routes(routes!(entries::status))
         .routes(routes!(audit::list))
         .routes(routes!(keys::create, keys::list))
         .routes(routes!(keys::revoke))

@@ -62,7 +62,8 @@ impl Modify for SecuritySchemes {
             SHOPPER_TOKEN,
             bearer(
                 "A shopper token: a JWT the shop's backend signs (HS256 or EdDSA) with `sub` (the \
-                 user), `aud`, `exp` and optionally `coupon`; claims only, with CLAIM_AUTH=token.",
+                 user), `aud`, `exp` and optionally `coupon`; with CLAIM_AUTH=token, for claims and for \
+                 reading one's own entry of a draw.",
                 Some("JWT"),
             ),
         );
@@ -96,6 +97,12 @@ fn add_to(operation: &mut Operation, method: &Method, path: &str) {
     if admin {
         for scope in policy::scopes_accepted(method, path) {
             security.push(SecurityRequirement::new(API_KEY, [scope.as_str()]));
+        }
+        if policy::is_entry_read(method, path) {
+            security.push(SecurityRequirement::new(
+                SHOPPER_TOKEN,
+                Vec::<String>::new(),
+            ));
         }
     } else if policy::is_claim(method, path) {
         security.push(SecurityRequirement::new(API_KEY, ["claim"]));

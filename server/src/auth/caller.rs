@@ -60,9 +60,10 @@ pub async fn judge(
     if state.auth.required() && state.auth.token_matches(token) {
         return Ok(Caller::Admin("token".to_owned()));
     }
-    // On the claim route of a server that takes tokens, any other bearer is a shopper token.
+    // On the routes of a shopper (the claim, one's entry) of a server that takes tokens, any
+    // other bearer is a shopper token.
     if let Some(tokens) = state.claim_auth.tokens()
-        && policy::is_claim(method, path)
+        && policy::takes_shopper_token(method, path)
     {
         return tokens
             .verify(token)

@@ -65,7 +65,9 @@ pub async fn require_admin(
     // A key admitted here (its scope covers the route) counts as signed in, as the admin token
     // does: the app's own check (`app::server_fns::backend::admits`) then serves it too.
     let signed_in = matches!(caller, Caller::Admin(_) | Caller::Key(_));
-    let admitted = public || !state.auth.required() || signed_in;
+    // A shopper token opens the read of an entry (its handler admits only the token's user).
+    let shopper = matches!(caller, Caller::Shopper(_)) && policy::is_entry_read(&method, path);
+    let admitted = public || !state.auth.required() || signed_in || shopper;
     if !admitted {
         return refuse(request);
     }

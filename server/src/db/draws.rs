@@ -160,3 +160,35 @@ pub async fn ranked(
     .fetch_all(db)
     .await
 }
+
+/// What giving a beacon did ([`give_beacon`]).
+#[derive(Debug)]
+pub struct BeaconCall {
+    /// `None` when given (or given before with the same value); else why not: `not_found`,
+    /// `not_a_draw`, `entries_open`, `drawn`, `beacon_given`.
+    pub outcome: Option<String>,
+    pub beacon: Option<String>,
+}
+
+/// Gives `coupon_name`'s beacon in one call of `give_beacon` (migration
+/// `20261206000008_draw_coupons_take_entries.sql`): under the row lock, once the window has
+/// closed and before the draw, once; audited as `actor`'s `action` in the same transaction.
+#[tracing::instrument(skip(db))]
+pub async fn give_beacon(
+    db: impl PgExecutor<'_>,
+    coupon_name: &str,
+    beacon: &str,
+    actor: &str,
+    action: &str,
+) -> Result<BeaconCall, sqlx::Error> {
+    sqlx::query_as!(
+        BeaconCall,
+        "SELECT outcome, beacon FROM give_beacon($1, $2, $3, $4)",
+        coupon_name,
+        beacon,
+        actor,
+        action
+    )
+    .fetch_one(db)
+    .await
+}

@@ -55,3 +55,50 @@ pub async fn entrants(
     .fetch_all(db)
     .await
 }
+
+/// Where one user's entry of a draw coupon stands, as read in one statement.
+#[derive(Debug)]
+pub struct EntryRow {
+    /// The coupon is a draw coupon.
+    pub draw: bool,
+    pub drawn: bool,
+    /// The user entered.
+    pub entered: bool,
+    /// The entry's rank, once drawn.
+    pub rank: Option<i64>,
+    /// The draw made the entry a winner, or a unit came to it from the waitlist since.
+    pub given: bool,
+    /// The user holds a claim of the coupon now (redeemed or not).
+    pub holds: bool,
+    /// Waitlisted entries ranked up to this one that have no unit yet (its place in the line).
+    pub waitlist_position: Option<i64>,
+}
+
+/// The entry of `user_id` in `coupon_name`'s draw; `None` when no coupon has the name.
+pub async fn status(
+    db: impl sqlx::PgExecutor<'_>,
+    coupon_name: &str,
+    user_id: &str,
+) -> Result<Option<EntryRow>, sqlx::Error> {
+    sqlx::query_as!(
+        EntryRow,
+        r#"SELECT c.allocation = 'draw' AS "draw!", c.drawn_at IS NOT NULL AS "drawn!",
+                  EXISTS (SELECT 1 FROM entries e WHERE e.coupon_name = $1
+                          AND e.user_id = $2) AS "entered!",
+                  t.rank AS "rank?",
+                  coalesce(t.won OR t.promoted_at IS NOT NULL, false) AS "given!",
+                  EXISTS (SELECT 1 FROM claims k WHERE k.coupon_name = $1
+                          AND (k.user_id COLLATE "C") = $2) AS "holds!",
+                  CASE WHEN NOT t.won AND t.promoted_at IS NULL THEN
+                      (SELECT count(*) FROM draw_tickets w WHERE w.coupon_name = $1
+                       AND NOT w.won AND w.promoted_at IS NULL AND w.rank <= t.rank)
+                  END AS waitlist_position
+           FROM coupons c
+           LEFT JOIN draw_tickets t ON t.coupon_name = $1 AND t.user_id = $2
+           WHERE c.name = $1"#,
+        coupon_name,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -93,10 +93,25 @@ pub fn is_cross_origin_call(method: &Method, path: &str) -> bool {
         "/api/coupons/{name}/stock/events",
         "/api/coupons/{name}/draw",
         "/api/coupons/{name}/draw/tickets",
+        ENTRY,
     ]
     .iter()
     .any(|pattern| pattern_matches(pattern, path));
     is_claim(method, path) || (reads && public_read)
+}
+
+/// A shopper's entry of a draw: an admin route (`claim` and `read` keys) that a shopper token
+/// opens too, for its own user (the handler checks whose).
+const ENTRY: &str = "/api/coupons/{name}/entries/{user_id}";
+
+/// True for the calls a shopper token may be sent to: the claim, and the read of one's entry.
+pub fn takes_shopper_token(method: &Method, path: &str) -> bool {
+    is_claim(method, path) || is_entry_read(method, path)
+}
+
+/// True for the read of one user's entry of a draw ([`ENTRY`]).
+pub fn is_entry_read(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD) && pattern_matches(ENTRY, path)
 }
 
 /// True for the claim itself, whose credentials the claim's own rules judge (`CLAIM_AUTH`).
@@ -109,7 +124,9 @@ pub fn is_claim(method: &Method, path: &str) -> bool {
 /// GET but the keys themselves, the holder check too); `admin` for the rest.
 pub fn scopes_accepted(method: &Method, path: &str) -> &'static [Scope] {
     let reads = matches!(*method, Method::GET | Method::HEAD);
-    if reads && pattern_matches("/api/coupons/{name}/claims/{user_id}", path) {
+    if reads && pattern_matches("/api/coupons/{name}/claims/{user_id}", path)
+        || is_entry_read(method, path)
+    {
         &[Scope::Read, Scope::Claim]
     } else if method == Method::POST
         && pattern_matches("/api/coupons/{name}/claims/{user_id}/redeem", path)

@@ -1,0 +1,170 @@
+//! A drawn coupon's ranked tickets: public without user ids (their digest is in the proof), and
+//! with user ids for the admin and `read` keys; streamed page by page.
+
+use app::contract::api_types::ErrorBody;
+use axum::{
+    body::{Body, Bytes},
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{
+    ApiError,
+    chunks::{Chunk, end_broken},
+    claimers::{csv_writer, neutralised, send},
+    draws::drawn,
+    extract::ApiPath,
+    spec::{AdminOnly, BadInput, Busy, CouponName, CouponNotFound},
+};
+use crate::{db, draw::ticket};
+
+/// Ranked tickets per page read and chunk sent.
+const PAGE: i64 = 5_000;
+/// Chunks buffered between the database reader and a slow client.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// `GET /api/coupons/{name}/draw/tickets`: the ranked tickets, public, without user ids.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}/draw/tickets",
+    operation_id = "draw_tickets",
+    tag = "draws",
+    summary = "The ranked tickets of a draw: `rank,ticket,outcome` lines, no user ids",
+    description = "One line per entry in rank order; its SHA-256 is the proof's `tickets_digest`.",
+    security(()),
+    params(CouponName),
+    responses(
+        (status = 200, description = "The ranked tickets", content_type = "text/plain", body = String),
+        (status = 409, description = "`not_a_draw` or `not_drawn`", body = ErrorBody),
+        CouponNotFound, BadInput, Busy
+    )
+)]
+pub async fn tickets(
+    State(pool): State<PgPool>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let proof = drawn(&pool, &name).await?;
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::spawn(write_tickets(pool, name, proof.winners, Form::Public, tx));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        Body::from_stream(ReceiverStream::new(rx)),
+    )
+        .into_response())
+}
+
+/// `GET /api/coupons/{name}/draw/tickets.csv` (admin, `read`): the ranked tickets with user ids.
+#[utoipa::path(
+    get,
+    path = "/coupons/{name}/draw/tickets.csv",
+    operation_id = "draw_tickets_csv",
+    tag = "admin",
+    summary = "The ranked tickets with user ids, as CSV (rank,ticket,outcome,user_id)",
+    security(("bearer" = []), ("session" = [])),
+    params(CouponName),
+    responses(
+        (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+        (status = 409, description = "`not_a_draw` or `not_drawn`", body = ErrorBody),
+        CouponNotFound, BadInput, AdminOnly, Busy
+    )
+)]
+pub async fn tickets_csv(
+    State(pool): State<PgPool>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let proof = drawn(&pool, &name).await?;
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::spawn(write_tickets(pool, name, proof.winners, Form::Csv, tx));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"tickets.csv\""),
+            ),
+        ],
+        Body::from_stream(ReceiverStream::new(rx)),
+    )
+        .into_response())
+}
+
+/// How the ranked tickets are written.
+#[derive(Clone, Copy)]
+enum Form {
+    /// The public text whose digest the proof states.
+    Public,
+    /// CSV with a header row and each entry's user id.
+    Csv,
+}
+
+/// Reads the ranked tickets page by page and sends a chunk per page, until done, failed, or the
+/// client left.
+async fn write_tickets(
+    pool: PgPool,
+    name: String,
+    winners: u64,
+    form: Form,
+    tx: mpsc::Sender<Chunk>,
+) {
+    let mut out = csv_writer();
+    if matches!(form, Form::Csv)
+        && out
+            .write_record(["rank", "ticket", "outcome", "user_id"])
+            .is_err()
+    {
+        return;
+    }
+    let mut after = 0;
+    loop {
+        let page = match db::draws::ranked(&pool, &name, after, PAGE).await {
+            Ok(page) => page,
+            Err(error) => return end_broken(&tx, "sending ranked tickets", &name, error).await,
+        };
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.rank;
+        let mut text = String::new();
+        for row in &page {
+            let rank = u64::try_from(row.rank).unwrap_or(0);
+            let Ok(ticket) = ticket::Ticket::try_from(row.ticket.as_slice()) else {
+                let error = sqlx::Error::Decode("a ticket is not 32 bytes".into());
+                return end_broken(&tx, "sending ranked tickets", &name, error).await;
+            };
+            match form {
+                Form::Public => text.push_str(&ticket::ticket_line(rank, &ticket, winners)),
+                Form::Csv => {
+                    let record = [
+                        &*rank.to_string(),
+                        &hex::encode(ticket),
+                        ticket::outcome(rank, winners),
+                        &neutralised(&row.user_id),
+                    ];
+                    if out.write_record(record).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let sent = match form {
+            Form::Public => tx.send(Ok(Bytes::from(text))).await.is_ok(),
+            Form::Csv => send(&tx, &mut out).await,
+        };
+        if !sent {
+            return;
+        }
+    }
+    if matches!(form, Form::Csv) {
+        send(&tx, &mut out).await;
+    }
+}
