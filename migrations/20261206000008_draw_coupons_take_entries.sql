@@ -5,6 +5,13 @@
 -- as "route this coupon's claims to enter_batch" (a coupon's allocation never changes once made:
 -- no statement changes the column). Otherwise both functions are those of 20261206000005 and
 -- 20261206000001, their outputs unchanged.
+--
+-- Then: the draws due to run by themselves; the beacon; and claims that lapse unredeemed
+-- (`redeem_within`) with a draw's waitlist that refills, both done by sweep_claims.
+
+-- On Citus, the commands on shards run one connection per worker (a change of a distributed
+-- table in parallel would stop the function commands below); elsewhere a setting of no effect.
+SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
 
 CREATE OR REPLACE FUNCTION claim_batch(coupon TEXT, users TEXT[],
                             OUT remaining INTEGER, OUT refusal TEXT, OUT starts_at TIMESTAMPTZ,
@@ -156,6 +163,155 @@ BEGIN
         RETURN;
     END IF;
     PERFORM create_distributed_function('give_beacon(text, text, text, text)', '$1',
+                                        colocate_with => 'coupons');
+END
+$$;
+
+-- Claims that lapse: each coupon's claims are swept in id order (the claim order: ids are taken
+-- under the coupon's row lock, with claimed_at from the same clock), up to the first claim that
+-- is still in time. `lapsed_upto` is the id the last sweep reached: every claim up to it is
+-- redeemed or gone, so a sweep reads only the claims after it (no index on the hot claim path).
+DO $$
+BEGIN
+    ALTER TABLE coupons ADD COLUMN lapsed_upto BIGINT NOT NULL DEFAULT 0;
+END
+$$;
+
+-- Sweeps one coupon under its row lock, by the database's clock:
+--   * lapses: the claims not redeemed within `redeem_within` seconds of their claimed_at (at
+--     most `max_rows` read per call) are deleted, their units go back to the stock, each
+--     audited as `claim.lapse` (actor `system`) and announced as `claim.lapsed`; a claim
+--     redeemed meanwhile is kept (the delete checks again);
+--   * a drawn coupon's waitlist: every unit in stock (come back by a lapse, a release or a
+--     restock) goes to the next waitlisted entry in rank order, as a new claim
+--     (`claim.created`, and `entry.won` with `from_waitlist` when subscribed).
+-- lapsed, refilled: how many; wake: an event that wakes the dispatchers was written; more: the
+-- sweep stopped at max_rows (call again).
+CREATE FUNCTION sweep_claims(coupon TEXT, max_rows INTEGER,
+                             OUT lapsed INTEGER, OUT refilled INTEGER, OUT wake BOOLEAN,
+                             OUT more BOOLEAN)
+LANGUAGE plpgsql AS $$
+DECLARE
+    at CONSTANT TIMESTAMPTZ := now();
+    c coupons;
+    k RECORD;
+    upto BIGINT;
+    seen INTEGER := 0;
+    due BIGINT[] := '{}';
+    gone_users TEXT[] := '{}';
+    gone_times TIMESTAMPTZ[] := '{}';
+    gone_ids BIGINT[] := '{}';
+    next_users TEXT[];
+    next_ranks BIGINT[];
+    ids BIGINT[];
+    times TIMESTAMPTZ[];
+    claim RECORD;
+    made TEXT[] := '{}';
+    made_at TIMESTAMPTZ[] := '{}';
+BEGIN
+    lapsed := 0;
+    refilled := 0;
+    wake := false;
+    more := false;
+    SELECT * INTO c FROM coupons x WHERE x.name = coupon FOR UPDATE;
+    IF c.name IS NULL THEN
+        RETURN;
+    END IF;
+    IF c.redeem_within IS NOT NULL THEN
+        upto := c.lapsed_upto;
+        FOR k IN SELECT x.id, x.claimed_at, x.redeemed_at FROM claims x
+                 WHERE x.coupon_name = coupon AND x.id > c.lapsed_upto ORDER BY x.id
+                 LIMIT max_rows
+        LOOP
+            EXIT WHEN k.claimed_at > at - make_interval(secs => c.redeem_within);
+            seen := seen + 1;
+            upto := k.id;
+            IF k.redeemed_at IS NULL THEN
+                due := due || k.id;
+            END IF;
+        END LOOP;
+        more := seen = max_rows;
+        IF cardinality(due) > 0 THEN
+            FOR claim IN
+                DELETE FROM claims x
+                WHERE x.coupon_name = coupon AND x.id = ANY (due) AND x.redeemed_at IS NULL
+                RETURNING x.id, x.user_id, x.claimed_at
+            LOOP
+                gone_ids := gone_ids || claim.id;
+                gone_users := gone_users || claim.user_id;
+                gone_times := gone_times || claim.claimed_at;
+            END LOOP;
+        END IF;
+        lapsed := cardinality(gone_ids);
+        IF upto > c.lapsed_upto THEN
+            UPDATE coupons x SET lapsed_upto = upto,
+                                 remaining_amount = x.remaining_amount + lapsed,
+                                 version = x.version + (lapsed > 0)::INTEGER
+            WHERE x.name = coupon RETURNING x.* INTO c;
+        END IF;
+        IF lapsed > 0 THEN
+            INSERT INTO audit_log (actor, action, coupon_name, before, after)
+            SELECT 'system', 'claim.lapse', coupon,
+                   jsonb_build_object('user_id', g.user_id, 'claim_id', g.id,
+                                      'claimed_at', utc_text(g.claimed_at)),
+                   jsonb_build_object('lapsed_at', utc_text(at))
+            FROM unnest(gone_ids, gone_users, gone_times) AS g(id, user_id, claimed_at);
+            wake := webhook_emit(coupon, 'claim.lapsed', (
+                SELECT jsonb_agg(jsonb_build_object(
+                           'coupon_name', coupon, 'user_id', g.user_id,
+                           'claimed_at', g.claimed_at, 'lapsed_at', at) ORDER BY g.id)
+                FROM unnest(gone_ids, gone_users, gone_times) AS g(id, user_id, claimed_at)));
+        END IF;
+    END IF;
+    IF c.allocation <> 'draw' OR c.drawn_at IS NULL OR c.remaining_amount = 0 THEN
+        RETURN;
+    END IF;
+    SELECT array_agg(t.user_id ORDER BY t.rank), array_agg(t.rank ORDER BY t.rank)
+    INTO next_users, next_ranks
+    FROM (SELECT w.user_id, w.rank FROM draw_tickets w
+          WHERE w.coupon_name = coupon AND NOT w.won AND w.promoted_at IS NULL
+          ORDER BY w.rank LIMIT c.remaining_amount) t;
+    IF next_users IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE draw_tickets w SET promoted_at = at
+    WHERE w.coupon_name = coupon AND w.rank = ANY (next_ranks);
+    -- As claim_batch does: ids and times first, then one insert with the coupon's row that Citus
+    -- runs on the shard.
+    SELECT array_agg(nextval('claims_id_seq')), array_agg(clock_timestamp())
+    INTO ids, times FROM unnest(next_users);
+    FOR claim IN
+        INSERT INTO claims (id, user_id, coupon_name, claimed_at) OVERRIDING SYSTEM VALUE
+        SELECT u.id, u.user_id, x.name, u.at
+        FROM coupons x CROSS JOIN unnest(next_users, ids, times) WITH ORDINALITY AS u(user_id, id, at, ord)
+        WHERE x.name = coupon ORDER BY u.ord
+        RETURNING claims.user_id, claims.claimed_at
+    LOOP
+        made := made || claim.user_id;
+        made_at := made_at || claim.claimed_at;
+    END LOOP;
+    refilled := cardinality(made);
+    UPDATE coupons x SET remaining_amount = x.remaining_amount - refilled,
+                         version = x.version + 1
+    WHERE x.name = coupon RETURNING x.* INTO c;
+    wake := claims_made(coupon, made, made_at, c) OR wake;
+    IF webhook_wanted('entry.won') THEN
+        INSERT INTO webhook_outbox (coupon_name, type, data)
+        SELECT coupon, 'entry.won', jsonb_agg(jsonb_build_object(
+                   'coupon_name', coupon, 'user_id', u.user_id, 'rank', u.rank,
+                   'drawn_at', c.drawn_at, 'from_waitlist', true) ORDER BY u.rank)
+        FROM unnest(next_users, next_ranks) AS u(user_id, rank);
+        wake := true;
+    END IF;
+END
+$$;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
+    PERFORM create_distributed_function('sweep_claims(text, integer)', '$1',
                                         colocate_with => 'coupons');
 END
 $$;

@@ -15,6 +15,7 @@ fn coupon(name: &str, amount: i64) -> Result<(), String> {
         allocation: Default::default(),
         draw_at: None,
         beacon_required: false,
+        redeem_within: None,
     };
     c.validate().map_err(|e| describe(&e))
 }

@@ -171,6 +171,11 @@ impl Application {
             state.live.clone(),
             shutdown.clone(),
         ));
+        tokio::spawn(crate::sale::sweeper::run(
+            state.pool.clone(),
+            state.live.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(api::idempotency::purge_expired(
             state.pool.clone(),
             shutdown.clone(),

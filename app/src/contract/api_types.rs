@@ -41,7 +41,16 @@ pub struct NewCoupon {
     /// A draw only: it runs only once a beacon was given after the window closed.
     #[serde(default)]
     pub beacon_required: bool,
+    /// Seconds a claim has to be redeemed before it lapses (its unit goes back: on sale again,
+    /// or to a draw's waitlist); none: never.
+    #[validate(range(min = 1, max = MAX_REDEEM_WITHIN, message = "must be an integer from 1 to 31536000 (a year)"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 31536000))]
+    pub redeem_within: Option<i64>,
 }
+
+/// The longest `redeem_within`: a year, in seconds.
+pub const MAX_REDEEM_WITHIN: i64 = 31_536_000;
 
 /// `POST /api/coupons/claim` body.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate)]
@@ -84,6 +93,9 @@ pub struct Coupon {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub allocation: Allocation,
+    /// Seconds a claim has to be redeemed before it lapses; absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeem_within: Option<i32>,
     /// A draw coupon's draw; absent for `first_come`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draw: Option<DrawInfo>,
@@ -112,6 +124,9 @@ pub struct CouponSummary {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub allocation: Allocation,
+    /// Seconds a claim has to be redeemed before it lapses; absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeem_within: Option<i32>,
     /// A draw coupon's draw; absent for `first_come`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draw: Option<DrawInfo>,
@@ -144,6 +159,7 @@ impl CouponSummary {
             claimed_by,
             created_at: self.created_at,
             allocation: self.allocation,
+            redeem_within: self.redeem_within,
             draw: self.draw,
         }
     }

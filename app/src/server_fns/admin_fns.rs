@@ -159,6 +159,7 @@ mod ssr {
             allocation: Default::default(),
             draw_at: None,
             beacon_required: false,
+            redeem_within: None,
         };
         let errors = coupon.validate().err();
         let field = |f: &str| {

@@ -74,6 +74,8 @@ pub async fn create(
         allocation: body.allocation,
         draw_at: body.draw_at,
         beacon_required: body.beacon_required,
+        // The range rule above keeps it in an i32.
+        redeem_within: body.redeem_within.and_then(|s| i32::try_from(s).ok()),
         ..crate::db::coupons::NewSale::first_come(&body.name, amount)
     };
     let created = sales.create(&actor, sale).await?;

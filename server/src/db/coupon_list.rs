@@ -23,7 +23,8 @@ pub async fn page(
     let rows = sqlx::query_as!(
         CouponRow,
         "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
-                allocation, commitment, draw_at, beacon_required, beacon, drawn_at
+                allocation, commitment, draw_at, beacon_required, beacon, drawn_at,
+                redeem_within
          FROM coupons ORDER BY created_at DESC, name LIMIT $1 OFFSET $2",
         limit,
         offset

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 /// The columns of `coupons` a read of a coupon selects, in this order: `name, amount,
 /// remaining_amount, paused, starts_at, ends_at, created_at, allocation, commitment, draw_at,
-/// beacon_required, beacon, drawn_at`.
+/// beacon_required, beacon, drawn_at, redeem_within`.
 #[derive(Debug)]
 pub struct CouponRow {
     pub name: String,
@@ -25,6 +25,7 @@ pub struct CouponRow {
     pub beacon_required: bool,
     pub beacon: Option<String>,
     pub drawn_at: Option<DateTime<Utc>>,
+    pub redeem_within: Option<i32>,
 }
 
 impl CouponRow {
@@ -51,6 +52,7 @@ impl CouponRow {
             ends_at: self.ends_at,
             created_at: self.created_at,
             allocation,
+            redeem_within: self.redeem_within,
             draw,
         }
     }

@@ -31,6 +31,8 @@ pub struct NewSale<'a> {
     pub draw_at: Option<DateTime<Utc>>,
     pub beacon_required: bool,
     pub commitment: Option<&'a str>,
+    /// Seconds a claim has to be redeemed before it lapses; `None`: never.
+    pub redeem_within: Option<i32>,
 }
 
 impl<'a> NewSale<'a> {
@@ -45,6 +47,7 @@ impl<'a> NewSale<'a> {
             draw_at: None,
             beacon_required: false,
             commitment: None,
+            redeem_within: None,
         }
     }
 }
@@ -62,10 +65,11 @@ pub async fn insert(
     let row = sqlx::query_as!(
         CouponRow,
         "INSERT INTO coupons (name, amount, remaining_amount, starts_at, ends_at, allocation,
-                              draw_at, beacon_required, commitment)
-         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8)
+                              draw_at, beacon_required, commitment, redeem_within)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)
          RETURNING name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
-                   allocation, commitment, draw_at, beacon_required, beacon, drawn_at",
+                   allocation, commitment, draw_at, beacon_required, beacon, drawn_at,
+                   redeem_within",
         sale.name,
         sale.amount,
         sale.starts_at,
@@ -73,7 +77,8 @@ pub async fn insert(
         allocation,
         sale.draw_at,
         sale.beacon_required,
-        sale.commitment
+        sale.commitment,
+        sale.redeem_within
     )
     .fetch_one(db)
     .await?;
@@ -89,7 +94,8 @@ pub async fn find(
     let row = sqlx::query_as!(
         CouponRow,
         "SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
-                allocation, commitment, draw_at, beacon_required, beacon, drawn_at
+                allocation, commitment, draw_at, beacon_required, beacon, drawn_at,
+                redeem_within
          FROM coupons WHERE name = $1",
         name
     )
@@ -209,14 +215,15 @@ pub async fn find_first_page(
     let row = sqlx::query!(
         r#"WITH coupon AS (
                SELECT name, amount, remaining_amount, paused, starts_at, ends_at, created_at,
-                      allocation, commitment, draw_at, beacon_required, beacon, drawn_at, version
+                      allocation, commitment, draw_at, beacon_required, beacon, drawn_at,
+                      redeem_within, version
                FROM coupons WHERE name = $1
            ), page AS (
                SELECT id, user_id FROM claims WHERE coupon_name = $1 ORDER BY id LIMIT $2
            )
            SELECT c.name, c.amount, c.remaining_amount, c.paused, c.starts_at, c.ends_at,
                   c.created_at, c.allocation, c.commitment, c.draw_at, c.beacon_required,
-                  c.beacon, c.drawn_at, c.version,
+                  c.beacon, c.drawn_at, c.redeem_within, c.version,
                   ARRAY(SELECT user_id FROM page ORDER BY id) AS "claimed_by!",
                   (SELECT max(id) FROM page) AS page_last_id,
                   (SELECT id FROM claims WHERE coupon_name = $1 ORDER BY id DESC LIMIT 1)
@@ -242,6 +249,7 @@ pub async fn find_first_page(
             beacon_required: r.beacon_required,
             beacon: r.beacon,
             drawn_at: r.drawn_at,
+            redeem_within: r.redeem_within,
         }
         .into(),
         version: r.version,

@@ -13,6 +13,7 @@ pub mod draws;
 pub mod entries;
 pub mod idempotency;
 pub mod live;
+pub mod sweeps;
 pub mod sync_wait;
 pub mod webhooks;
 

@@ -1,11 +1,13 @@
 //! The sale's own rules outside the claim engine: the admin's actions on a sale (create, change
 //! amount, pause or window, release a claim), the shop's check and redemption of a claim, and the
 //! audit log entry of each, written in the action's own transaction; and the public read of a
-//! coupon answered from memory ([`coupon_cache`]). The JSON API and the UI's server functions
-//! both come here, so both change coupons the same way.
+//! coupon answered from memory ([`coupon_cache`]); and the sweep of claims that lapse and of a
+//! draw's waitlist ([`sweeper`]). The JSON API and the UI's server functions both come here, so
+//! both change coupons the same way.
 
 pub mod coupon_cache;
 mod events;
+pub mod sweeper;
 
 use app::{
     contract::api_types::CouponSummary,
@@ -66,6 +68,7 @@ fn settings(c: &CouponSummary) -> Value {
             "draw_at": d.draw_at,
             "beacon_required": d.beacon_required,
         })),
+        "redeem_within": c.redeem_within,
     })
 }
 
@@ -165,11 +168,14 @@ impl Sales {
         }
         events::wake(&self.pool, changed.wake).await;
         self.live.changed(name);
-        // The allocation and the draw's settings: set at creation, not by a patch.
-        let draw = db::coupons::find(&self.pool, name).await?;
-        let (allocation, draw) = draw.map(|c| (c.allocation, c.draw)).unwrap_or_default();
+        // The allocation, redeem_within and the draw's settings: set at creation, not by a patch.
+        let settled = db::coupons::find(&self.pool, name).await?;
+        let (allocation, redeem_within, draw) = settled
+            .map(|c| (c.allocation, c.redeem_within, c.draw))
+            .unwrap_or_default();
         Ok(CouponSummary {
             allocation,
+            redeem_within,
             draw,
             name: changed.name.unwrap_or_else(|| name.to_owned()),
             amount: changed.amount.unwrap_or_default(),

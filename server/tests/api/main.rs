@@ -29,6 +29,7 @@ mod draw_webhooks;
 mod durable_commit;
 mod engine;
 mod idempotency;
+mod lapses;
 mod leptos_config;
 mod limits;
 mod live;
