@@ -25,6 +25,10 @@ pub enum EventType {
     /// redeemed_at).
     #[serde(rename = "claim.redeemed")]
     ClaimRedeemed,
+    /// A claim was not redeemed within the coupon's `redeem_within` and went (`data`:
+    /// coupon_name, user_id, claimed_at, lapsed_at).
+    #[serde(rename = "claim.lapsed")]
+    ClaimLapsed,
     /// The stock reached zero (`data`: the coupon's settings and stock).
     #[serde(rename = "coupon.sold_out")]
     CouponSoldOut,
@@ -42,10 +46,11 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         Self::ClaimCreated,
         Self::ClaimReleased,
         Self::ClaimRedeemed,
+        Self::ClaimLapsed,
         Self::CouponSoldOut,
         Self::CouponUpdated,
         Self::EntryWon,
@@ -58,6 +63,7 @@ impl EventType {
             Self::ClaimCreated => "claim.created",
             Self::ClaimReleased => "claim.released",
             Self::ClaimRedeemed => "claim.redeemed",
+            Self::ClaimLapsed => "claim.lapsed",
             Self::CouponSoldOut => "coupon.sold_out",
             Self::CouponUpdated => "coupon.updated",
             Self::EntryWon => "entry.won",
@@ -83,7 +89,7 @@ pub struct NewWebhook {
     pub url: String,
     /// The event types to send, each at most once.
     #[validate(custom(function = "check_events"))]
-    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 7))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 8))]
     pub events: Vec<EventType>,
     /// What the endpoint is for.
     #[serde(default)]
@@ -104,7 +110,7 @@ pub struct WebhookPatch {
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 2048))]
     pub url: Option<String>,
     #[validate(custom(function = "check_events"))]
-    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 7))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 8))]
     pub events: Option<Vec<EventType>>,
     #[validate(
         length(max = 255, message = "must be at most 255 characters"),

@@ -115,6 +115,7 @@ fn field_of(event: EventType) -> &'static str {
         EventType::ClaimCreated => "claim_created",
         EventType::ClaimReleased => "claim_released",
         EventType::ClaimRedeemed => "claim_redeemed",
+        EventType::ClaimLapsed => "claim_lapsed",
         EventType::CouponSoldOut => "coupon_sold_out",
         EventType::CouponUpdated => "coupon_updated",
         EventType::EntryWon => "entry_won",

@@ -82,3 +82,26 @@ async fn a_draw_announces_its_winners_and_its_waitlist(pool: PgPool) {
         "each winner's claim announced"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lapsed_claim_is_announced(pool: PgPool) {
+    let app = spawn_with(&pool, quick).await;
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let (_, secret) = register(&app, &receiver.url, &["claim.lapsed"]).await;
+    let body = json!({"name": "LAPSE", "amount": 3, "redeem_within": 60});
+    assert_eq!(app.post("/api/coupons", &body).await.0, 201);
+    assert_eq!(app.claim("late", "LAPSE").await.0, 200);
+    sqlx::query("UPDATE claims SET claimed_at = now() - interval '1 hour'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let got = receiver.wait_until(PATIENCE, |r| !r.is_empty()).await;
+    assert!(verifies(&got[0], &secret));
+    assert_eq!(got[0].event_type(), "claim.lapsed");
+    let data = &got[0].json()["data"];
+    assert_eq!(
+        (&data["coupon_name"], &data["user_id"]),
+        (&json!("LAPSE"), &json!("late"))
+    );
+    assert!(data["lapsed_at"].is_string(), "{data}");
+}
