@@ -120,8 +120,14 @@ $$;
 
 -- The draws due to run by themselves, which every server process looks for each second
 -- (db::draws::due): only draw coupons not drawn yet, by draw time.
-CREATE INDEX coupons_draws_due_idx ON coupons (draw_at)
-    WHERE allocation = 'draw' AND drawn_at IS NULL;
+-- (In a DO block, as each command on a distributed table here: Citus sends it to the workers as
+-- the text of the whole query, which in a migration of many statements fails.)
+DO $$
+BEGIN
+    CREATE INDEX coupons_draws_due_idx ON coupons (draw_at)
+        WHERE allocation = 'draw' AND drawn_at IS NULL;
+END
+$$;
 
 -- Gives a draw coupon's beacon (docs/draw.md): a public random value published after the
 -- window closed. Under the coupon's row lock, by the database's clock: only a draw coupon, only

@@ -1,7 +1,8 @@
 //! Each claim is one command to one worker: the coordinator's plan of each claim call (the calls
 //! `db::batches::settle_batch` and `db::claims::claim_one` make), of a draw coupon's entry batch
 //! and draw (`db::entries::enter_batch`, `db::draws::settle`), and of a release, a redemption and
-//! a sale change (`db::claims::release`, `db::claims::redeem`, `db::coupons::change`) is one task, the whole
+//! a sale change (`db::claims::release`, `db::claims::redeem`, `db::coupons::change`), a beacon
+//! (`db::draws::give_beacon`) and a sweep of lapses and waitlist (`db::sweeps::sweep`) is one task, the whole
 //! function delegated to the coupon's worker, with no subplan (an intermediate result or a second
 //! trip). And on that worker, each call that inserts rows does so in one statement on the shard
 //! itself: Citus's log of its local commands shows the insert, and nothing read back from an
@@ -18,6 +19,8 @@ const HOT_CALLS: &[&str] = &[
     "SELECT * FROM release_claim('TASKS', 'c', 'admin', 'claim.release')",
     "SELECT * FROM redeem_claim('TASKS', 'c', 'shop', 'claim.redeem')",
     "SELECT * FROM change_sale('TASKS', 'admin', 'coupon.patch', 20, NULL, false, NULL, false, NULL)",
+    "SELECT * FROM give_beacon('TASKSD', 'beacon', 'admin', 'draw.beacon')",
+    "SELECT * FROM sweep_claims('TASKS', 1000)",
 ];
 
 /// The calls that insert rows, each with the coupon it names.

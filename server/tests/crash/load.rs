@@ -166,12 +166,26 @@ pub async fn connect(url: &str) -> PgPool {
 
 /// Creates a coupon through the API (an open admin: the tiers' servers set no password).
 pub async fn create_coupon(base: &str, name: &str, amount: i32) {
+    create(base, &json!({"name": name, "amount": amount})).await;
+}
+
+/// A draw coupon whose entry window stays open through the tier: its claims are entries (`202`).
+pub async fn create_draw_coupon(base: &str, name: &str, amount: i32) {
+    let ends_at = chrono::Utc::now() + chrono::Duration::days(1);
+    create(
+        base,
+        &json!({"name": name, "amount": amount, "allocation": "draw", "ends_at": ends_at}),
+    )
+    .await;
+}
+
+async fn create(base: &str, body: &Value) {
     let status = reqwest::Client::new()
         .post(format!("{base}/api/coupons"))
-        .json(&json!({"name": name, "amount": amount}))
+        .json(body)
         .send()
         .await
         .expect("create coupon")
         .status();
-    assert_eq!(status, 201, "create {name}");
+    assert_eq!(status, 201, "create {body}");
 }

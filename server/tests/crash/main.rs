@@ -2,8 +2,9 @@
 //! `wal_writer_delay` that keeps asynchronous commits unflushed), the real server binary as its
 //! own process under concurrent HTTP load, and faults in the middle of the sale: PostgreSQL
 //! crashed (`pg_ctl stop -m immediate`) and restarted, PostgreSQL restarted cleanly (`-m fast`),
-//! the server `kill -9`ed and restarted. Afterwards, counted from the database: every user
-//! answered `200` has a row, no oversell, no double claim, `remaining == amount - claims`, a
+//! the server `kill -9`ed and restarted. A draw coupon takes entries beside the two sales.
+//! Afterwards, counted from the database: every user answered `200` (an entry: `202`) has a
+//! row, no oversell, no double claim, `remaining == amount - claims`, a
 //! retry of an unanswered or unknown claim tells the truth, the server served `200`s again after
 //! PostgreSQL came back without being restarted, and no request hung (the slowest answer is
 //! printed: about the acquire timeout, a figure rather than a gate a busy machine could fail).
@@ -81,9 +82,14 @@ async fn crash_tier(engine: &str) {
     let receiver = webhooks::subscribe(&server.base).await;
     let mut cycles = Vec::new();
     for (i, fault) in FAULTS.iter().enumerate() {
-        let coupons = [format!("BIG-{i}"), format!("SMALL-{i}")];
+        let coupons = [
+            format!("BIG-{i}"),
+            format!("SMALL-{i}"),
+            format!("DRAW-{i}"),
+        ];
         load::create_coupon(&server.base, &coupons[0], 1_000_000).await;
         load::create_coupon(&server.base, &coupons[1], SMALL_STOCK).await;
+        load::create_draw_coupon(&server.base, &coupons[2], SMALL_STOCK).await;
         let started = Instant::now();
         let load = Load::start(base.clone(), &coupons, CLIENTS, &format!("c{i}"));
         // The fault strikes a sale under way: once the load has claims answered.

@@ -1,5 +1,5 @@
 //! Counting one fault cycle from the database, and what it printed (the crash tier's and the
-//! HA tier's).
+//! HA tier's). A draw coupon's claims are entries: answered `202`, counted from `entries`.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -30,31 +30,47 @@ pub struct Cycle {
 struct CouponRow {
     amount: i32,
     remaining: i32,
+    /// A draw coupon: `users` are its entries.
+    draw: bool,
+    /// The claimers, or a draw coupon's entrants.
     users: Vec<String>,
+    claims: usize,
 }
 
 async fn read_coupon(db: &PgPool, name: &str) -> CouponRow {
-    let (amount, remaining): (i32, i32) =
-        sqlx::query_as("SELECT amount, remaining_amount FROM coupons WHERE name = $1")
-            .bind(name)
-            .fetch_one(db)
-            .await
-            .expect("coupon row");
-    let users: Vec<String> =
-        sqlx::query_scalar("SELECT user_id FROM claims WHERE coupon_name = $1 ORDER BY id")
+    let (amount, remaining, draw): (i32, i32, bool) = sqlx::query_as(
+        "SELECT amount, remaining_amount, allocation = 'draw' FROM coupons WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_one(db)
+    .await
+    .expect("coupon row");
+    let users = |table: &str| {
+        let sql = format!("SELECT user_id FROM {table} WHERE coupon_name = $1 ORDER BY id");
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
             .bind(name)
             .fetch_all(db)
-            .await
-            .expect("claim rows");
+    };
+    let claimers = users("claims").await.expect("claim rows");
+    let (users, claims) = if draw {
+        let entrants = users("entries").await.expect("entry rows");
+        (entrants, claimers.len())
+    } else {
+        let claims = claimers.len();
+        (claimers, claims)
+    };
     CouponRow {
         amount,
         remaining,
+        draw,
         users,
+        claims,
     }
 }
 
+/// A claim answered `200`, or an entry `202`: durable, so its row must be there.
 fn is_ok(a: &Answer) -> bool {
-    a.status == Some(200)
+    matches!(a.status, Some(200 | 202))
 }
 
 /// No answer, or an answer that does not settle the claim (5xx): a retry must tell the truth.
@@ -105,23 +121,30 @@ impl Cycle {
             lost += missing.len();
             if !missing.is_empty() {
                 problems.push(format!(
-                    "{coupon}: {} user(s) answered 200 have no row: {:?}",
+                    "{coupon}: {} user(s) answered 200 or 202 have no row: {:?}",
                     missing.len(),
                     missing.iter().take(5).collect::<Vec<_>>()
                 ));
             }
-            if row.users.len() > row.amount as usize {
-                problems.push(format!("{coupon}: oversold, {} rows", row.users.len()));
-            }
             if held.len() != row.users.len() {
-                problems.push(format!("{coupon}: a user holds it twice"));
+                problems.push(format!("{coupon}: a user holds it (or entered) twice"));
             }
-            if row.remaining != row.amount - row.users.len() as i32 {
+            if row.draw && row.claims > 0 {
+                problems.push(format!(
+                    "{coupon}: {} claim(s) of an undrawn draw",
+                    row.claims
+                ));
+            }
+            if row.claims > row.amount as usize {
+                problems.push(format!("{coupon}: oversold, {} rows", row.claims));
+            }
+            if row.remaining != row.amount - row.claims as i32 {
                 problems.push(format!("{coupon}: remaining != amount - claims"));
             }
             for r in retries.iter().filter(|r| &r.coupon == coupon) {
                 let truthful = match (r.status, r.code.as_deref()) {
-                    (Some(200), _) | (Some(409), Some("already_claimed")) => {
+                    (Some(200 | 202), _)
+                    | (Some(409), Some("already_claimed" | "already_entered")) => {
                         held.contains(&*r.user)
                     }
                     (Some(409), Some("sold_out")) => !held.contains(&*r.user),
