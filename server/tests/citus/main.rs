@@ -9,7 +9,8 @@
 //! 3. Per engine, a worker stopped at once (`pg_ctl stop -m immediate`) under claim load, then
 //!    started again: counted from the coordinator (`report::Cycle`): every `200` has its row, no
 //!    oversell, no double claim, every unsettled claim retried and the retry truthful, claims
-//!    answered `200` again once the worker is back; and a webhook receiver heard of exactly the
+//!    answered `200` again once the worker is back, every entry answered `202` (a draw coupon
+//!    beside the two sales) in `entries`; and a webhook receiver heard of exactly the
 //!    committed claims (`webhooks::check`), and the claim calls are delegated whole again.
 
 #[path = "../crash/load.rs"]
@@ -67,10 +68,13 @@ async fn worker_crash(cluster: &CitusCluster, engine: &str) -> Vec<String> {
     let server = ServerProcess::start(&url, engine, &log).await;
     let receiver = webhooks::subscribe(&server.base).await;
     let db = load::connect(&url).await;
-    let coupons = one_coupon_per_worker(&db, "CRASH").await;
+    let mut coupons = one_coupon_per_worker(&db, "CRASH").await;
     for coupon in &coupons {
         load::create_coupon(&server.base, coupon, 1_000_000).await;
     }
+    // And a draw coupon taking entries meanwhile, on whichever worker holds it.
+    coupons.push("CRASH-DRAW".to_owned());
+    load::create_draw_coupon(&server.base, &coupons[2], 1_000).await;
     let base = Arc::new(RwLock::new(server.base.clone()));
     let started = Instant::now();
     let load = Load::start(base, &coupons, CLIENTS, engine);
