@@ -4,7 +4,10 @@ use std::{future::Future, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 
-use app::{server_fns::backend::SharedBackend, server_fns::webhook_backend::SharedWebhooks};
+use app::{
+    server_fns::backend::SharedBackend, server_fns::draw_backend::SharedDraws,
+    server_fns::webhook_backend::SharedWebhooks,
+};
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -297,9 +300,14 @@ fn router(state: AppState, config: &Config, json: Router<AppState>) -> Router {
         keys: state.keys.clone(),
     });
     let hooks: SharedWebhooks = Arc::new(state.webhooks.clone());
+    let draws: SharedDraws = Arc::new(crate::ui::draws::Draws {
+        pool: state.pool.clone(),
+        live: state.live.clone(),
+    });
     let context = move || {
         provide_context(backend.clone());
         provide_context(hooks.clone());
+        provide_context(draws.clone());
     };
     let options = state.leptos_options.clone();
     // The UI's JS, WASM and CSS (see site_files), never the app's renderer (the fallback below).

@@ -177,3 +177,15 @@ impl NewBeacon {
         }
     }
 }
+
+/// A draw on the admin's coupon page: entries so far, and once drawn the winners, the waitlist
+/// still waiting, and each entry-time decile's share of the winners (the fairness at a glance:
+/// the shares should be flat).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct DrawPanel {
+    pub entries: i64,
+    pub winners: i64,
+    pub waitlist: i64,
+    /// Entries in order of entry, cut into ten equal parts: (entries, winners) of each.
+    pub deciles: Vec<(i64, i64)>,
+}

@@ -9,6 +9,7 @@ use crate::server_fns::admin_fns::find_coupon;
 use super::{
     NotFound,
     claimers::Claimers,
+    draw::DrawSection,
     sale::{SaleActions, SaleControls},
 };
 
@@ -41,6 +42,7 @@ fn CouponDetails(coupon: CouponSummary, actions: SaleActions) -> impl IntoView {
     let sale = coupon.clone();
     let percent = percent_claimed(coupon.amount, coupon.remaining_amount);
     let name = coupon.name.clone();
+    let (drawn, draw) = (coupon.clone(), coupon.draw.clone());
     view! {
         <Title text=format!("{} · Coupons", coupon.name) />
         <h1 class="break-words text-3xl font-bold tracking-tight">{coupon.name.clone()}</h1>
@@ -65,6 +67,7 @@ fn CouponDetails(coupon: CouponSummary, actions: SaleActions) -> impl IntoView {
             </dl>
         </section>
         <SaleControls coupon=sale actions />
+        {draw.map(|draw| view! { <DrawSection coupon=drawn draw /> })}
         <section aria-labelledby="live" class="mt-6">
             <h2 id="live" class="mb-3 text-lg font-semibold">"Live"</h2>
             <crate::live::LivePanel name=name.clone() />

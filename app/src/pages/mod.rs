@@ -5,6 +5,7 @@ mod claimers;
 mod coupon;
 mod coupon_form;
 mod docs;
+mod draw;
 mod home;
 mod keys;
 mod not_found;

@@ -5,6 +5,9 @@ pub mod admin_fns;
 pub mod api_docs;
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod draw_backend;
+pub mod draw_fns;
 pub mod key_fns;
 pub mod sale_fns;
 #[cfg(feature = "ssr")]

@@ -192,3 +192,44 @@ pub async fn give_beacon(
     .fetch_one(db)
     .await
 }
+
+/// The admin's draw panel of `coupon_name`: entries, winners, the waitlist still waiting, and
+/// each entry-time decile's entries and winners; `None` when it is no draw coupon.
+pub async fn panel(
+    db: &sqlx::PgPool,
+    coupon_name: &str,
+) -> Result<Option<app::contract::draw::DrawPanel>, sqlx::Error> {
+    let counts = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM entries e WHERE e.coupon_name = $1) AS "entries!",
+                  (SELECT count(*) FROM draw_tickets t WHERE t.coupon_name = $1 AND t.won)
+                      AS "winners!",
+                  (SELECT count(*) FROM draw_tickets t WHERE t.coupon_name = $1 AND NOT t.won
+                      AND t.promoted_at IS NULL) AS "waitlist!"
+           FROM coupons c WHERE c.name = $1 AND c.allocation = 'draw'"#,
+        coupon_name
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(counts) = counts else {
+        return Ok(None);
+    };
+    let deciles = sqlx::query!(
+        r#"SELECT count(*) AS "entries!", count(*) FILTER (WHERE t.won) AS "winners!"
+           FROM (SELECT user_id, ntile(10) OVER (ORDER BY id) AS decile
+                 FROM entries WHERE coupon_name = $1) d
+           LEFT JOIN draw_tickets t ON t.coupon_name = $1 AND t.user_id = d.user_id
+           GROUP BY d.decile ORDER BY d.decile"#,
+        coupon_name
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Some(app::contract::draw::DrawPanel {
+        entries: counts.entries,
+        winners: counts.winners,
+        waitlist: counts.waitlist,
+        deciles: deciles
+            .into_iter()
+            .map(|d| (d.entries, d.winners))
+            .collect(),
+    }))
+}

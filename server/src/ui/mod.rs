@@ -1,6 +1,7 @@
-//! The server's side of the UI: the [`AdminBackend`] and webhook backend that the UI's server
-//! functions call, answered from `db/` and the services the JSON API uses too.
+//! The server's side of the UI: the [`AdminBackend`], webhook and draw backends that the UI's
+//! server functions call, answered from `db/` and the services the JSON API uses too.
 
+pub mod draws;
 mod webhooks;
 
 use app::{
