@@ -21,6 +21,10 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
         Some(CreateCouponError::Invalid { amount, .. }) => amount,
         _ => None,
     };
+    let draw_error = move || match error() {
+        Some(CreateCouponError::InvalidDraw(message)) => Some(message),
+        _ => None,
+    };
     let failure = move || match error() {
         Some(CreateCouponError::Failed(message) | CreateCouponError::Busy(message)) => {
             Some(message)
@@ -103,6 +107,31 @@ pub fn NewCouponForm(action: ServerAction<CreateCoupon>) -> impl IntoView {
                 <button type="submit" class=format!("{PRIMARY_BUTTON} sm:mt-6")>
                     "Create coupon"
                 </button>
+                <div>
+                    <label for="coupon-allocation" class="block text-sm font-medium text-slate-800">
+                        "Allocation"
+                    </label>
+                    <select id="coupon-allocation" name="allocation" class=INPUT>
+                        <option value="first_come" selected>"First come (a race)"</option>
+                        <option value="draw">"Draw (entries, then a fair draw)"</option>
+                    </select>
+                </div>
+                <div>
+                    <label for="coupon-ends-at" class="block text-sm font-medium text-slate-800">
+                        "Entries close (a draw, UTC)"
+                    </label>
+                    <input
+                        id="coupon-ends-at"
+                        name="ends_at"
+                        type="datetime-local"
+                        class=INPUT
+                        aria-invalid=move || draw_error().is_some().to_string()
+                        aria-describedby="coupon-ends-at-error"
+                    />
+                    <p id="coupon-ends-at-error" class="mt-1 text-sm text-red-700">
+                        {draw_error}
+                    </p>
+                </div>
             </ActionForm>
             <div aria-live="polite">
                 {move || {

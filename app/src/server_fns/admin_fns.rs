@@ -19,6 +19,9 @@ pub enum CreateCouponError {
         name: Option<String>,
         amount: Option<String>,
     },
+    /// A draw's settings break the rules (its entries' close is missing or unreadable).
+    #[error("{0}")]
+    InvalidDraw(String),
     #[error("a coupon with this name already exists")]
     NameTaken,
     /// The request itself was malformed (not sent by this form).
@@ -34,7 +37,7 @@ pub enum CreateCouponError {
 impl HttpStatus for CreateCouponError {
     fn status(&self) -> u16 {
         match self {
-            Self::Invalid { .. } | Self::BadRequest => 400,
+            Self::Invalid { .. } | Self::InvalidDraw(_) | Self::BadRequest => 400,
             Self::NameTaken => 409,
             Self::Busy(_) => 503,
             Self::Failed(_) => 500,
@@ -89,15 +92,22 @@ pub async fn load_coupon_page(page: u32) -> Result<CouponPage, LoadError> {
     )
 }
 
-/// Creates a coupon from the form's text fields, by the same rules as `POST /api/coupons`.
+/// Creates a coupon from the form's text fields, by the same rules as `POST /api/coupons`: a
+/// `first_come` sale, or with `allocation` `draw` a draw whose entries close at `ends_at`.
 #[server(prefix = "/rpc", endpoint = "create_coupon")]
-pub async fn create_coupon(name: String, amount: String) -> Result<String, CreateCouponError> {
+pub async fn create_coupon(
+    name: String,
+    amount: String,
+    allocation: Option<String>,
+    ends_at: Option<String>,
+) -> Result<String, CreateCouponError> {
     use crate::server_fns::backend::Created;
     let created = async {
         let amount = ssr::checked(&name, &amount)?;
+        let draw = ssr::draw_close(allocation.as_deref(), ends_at.as_deref())?;
         let backend = crate::server_fns::backend::admitted()?;
         let actor = crate::server_fns::backend::actor();
-        match backend.create_coupon(&actor, &name, amount).await {
+        match backend.create_coupon(&actor, &name, amount, draw).await {
             Ok(Created::Coupon(c)) => Ok(c.name),
             Ok(Created::NameTaken) => Err(CreateCouponError::NameTaken),
             Err(failure) => Err(LoadError::from(failure).into()),
@@ -147,6 +157,25 @@ mod ssr {
 
     use super::CreateCouponError;
     use crate::{contract::api_types::NewCoupon, contract::validation::message_of};
+
+    /// When a draw's entries close (`allocation` `draw`, `ends_at` as typed in the form); `None`
+    /// for a first come sale.
+    pub fn draw_close(
+        allocation: Option<&str>,
+        ends_at: Option<&str>,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, CreateCouponError> {
+        match allocation.unwrap_or("first_come") {
+            "first_come" => Ok(None),
+            "draw" => match crate::contract::sale::parse_instant(ends_at.unwrap_or_default()) {
+                Ok(Some(at)) => Ok(Some(at)),
+                Ok(None) => Err(CreateCouponError::InvalidDraw(
+                    "A draw needs the time its entries close.".to_owned(),
+                )),
+                Err(why) => Err(CreateCouponError::InvalidDraw(why)),
+            },
+            _ => Err(CreateCouponError::BadRequest),
+        }
+    }
 
     /// The API's rules for a name and an amount typed as text; the amount as stored.
     pub fn checked(name: &str, amount: &str) -> Result<i32, CreateCouponError> {

@@ -72,9 +72,15 @@ pub trait AdminBackend: Send + Sync + 'static {
     async fn coupon_page(&self, page: u32) -> Result<CouponPage, Failure>;
 
     /// Creates a coupon whose name and amount already passed the shared input rules; `actor`
-    /// is who does it, for the audit log.
-    async fn create_coupon(&self, actor: &str, name: &str, amount: i32)
-    -> Result<Created, Failure>;
+    /// is who does it, for the audit log. With `draw`, a draw coupon whose entries close then
+    /// (and which draws then).
+    async fn create_coupon(
+        &self,
+        actor: &str,
+        name: &str,
+        amount: i32,
+        draw: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Created, Failure>;
 
     /// Changes a sale (amount, pause, window) as `PATCH /api/coupons/{name}` does.
     async fn patch_coupon(

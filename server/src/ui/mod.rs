@@ -128,12 +128,17 @@ impl AdminBackend for DbBackend {
         actor: &str,
         name: &str,
         amount: i32,
+        draw: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Created, Failure> {
-        match self
-            .sales
-            .create(actor, db::coupons::NewSale::first_come(name, amount))
-            .await
-        {
+        let sale = match draw {
+            None => db::coupons::NewSale::first_come(name, amount),
+            Some(close) => db::coupons::NewSale {
+                allocation: app::contract::draw::Allocation::Draw,
+                ends_at: Some(close),
+                ..db::coupons::NewSale::first_come(name, amount)
+            },
+        };
+        match self.sales.create(actor, sale).await {
             Ok(coupon) => Ok(Created::Coupon(coupon)),
             Err(SaleError::NameTaken) => Ok(Created::NameTaken),
             Err(SaleError::Database(e)) => Err(failed("creating a coupon")(e)),
