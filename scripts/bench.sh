@@ -20,6 +20,9 @@
 # BENCH_WEBHOOKS (1; 0 skips) adds claims with and without a webhook endpoint, interleaved, at
 # BENCH_WEBHOOK_CONNECTIONS (64), and the dispatcher's deliveries per second and lag:
 # scripts/bench/webhooks.sh.
+# BENCH_DRAWS (1; 0 skips) adds a draw coupon's entries against claims, interleaved, at
+# BENCH_DRAW_CONNECTIONS (64 256), and the time of draws of BENCH_DRAW_SIZES (100000 1000000)
+# entries: scripts/bench/draws.sh.
 # BENCH_CITUS (1; 0 skips; skipped where Citus is not installed) adds claims on a Citus cluster of
 # scripts/citus.sh against the single node, interleaved, one hot coupon and 16 coupons, at
 # BENCH_CITUS_CONNECTIONS (64 256): scripts/bench/citus.sh.
@@ -247,6 +250,14 @@ if [ "${BENCH_WEBHOOKS:-1}" != 0 ]; then
   webhook_runs
 fi
 
+# A draw coupon's entries against claims, and the time a draw takes (scripts/bench/draws.sh);
+# BENCH_DRAWS=0 skips it.
+source scripts/bench/draws.sh
+if [ "${BENCH_DRAWS:-1}" != 0 ]; then
+  log "draws: entries against claims, interleaved, then draws of BENCH_DRAW_SIZES entries"
+  draw_runs
+fi
+
 # What a synchronous standby costs the claims (scripts/bench/ha.sh); BENCH_HA=0 skips it.
 source scripts/bench/ha.sh
 ha_db=""
@@ -334,6 +345,7 @@ fi
 [ "${BENCH_READS:-1}" != 0 ] && read_ratios
 [ "${BENCH_AUTH:-1}" != 0 ] && auth_ratios
 [ "${BENCH_WEBHOOKS:-1}" != 0 ] && webhook_ratios
+[ "${BENCH_DRAWS:-1}" != 0 ] && draw_ratios
 [ "${BENCH_HA:-1}" != 0 ] && ha_ratios
 [ "$bench_citus" != 0 ] && citus_ratios
 
@@ -341,6 +353,20 @@ echo
 log "verifying invariants from the database"
 violations=0
 while IFS=$'\t' read -r coupon oks; do
+  if [[ $coupon == DRAW*-ENTRY-* ]]; then
+    # Every 202 is a committed entry, and a draw coupon is never claimed before its draw.
+    read -r entries claims < <(psql -tA -F' ' "$db" -v c="$coupon" <<'SQL'
+SELECT (SELECT count(*) FROM entries WHERE coupon_name = :'c'),
+       (SELECT count(*) FROM claims WHERE coupon_name = :'c');
+SQL
+)
+    problems=()
+    ((oks <= entries)) || problems+=("more 202s ($oks) than entries ($entries)")
+    ((claims == 0)) || problems+=("claimed before its draw")
+    if ((${#problems[@]})); then violations=$((violations + 1)); fi
+    printf '%-22s entries=%-9s claims=%-7s %s 202s=%s\n' "$coupon" "$entries" "$claims" "${problems[*]:-ok}" "$oks"
+    continue
+  fi
   [[ $coupon == *HOT-* || $coupon == STORM-* ]] || continue
   coupon_db=$db
   [[ $coupon == BASE[0-9]-* ]] && coupon_db=$db_baseline

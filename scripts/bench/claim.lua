@@ -1,5 +1,6 @@
 -- wrk script: every request claims the hot coupon (BENCH_COUPON) for a user never seen before;
 -- with BENCH_SPREAD=N, the coupons BENCH_COUPON-0 to BENCH_COUPON-(N-1) in turn instead.
+-- A draw coupon's 202 (an entry) counts as a success too.
 -- Prints one RESULT line that scripts/bench.sh parses. BENCH_AUTH_KIND (scripts/bench/auth.sh):
 -- open (the default: no credential, a fresh user_id in the body), key (Authorization: Bearer
 -- BENCH_KEY, a fresh user_id in the body) or token (a pre-minted shopper token per request from
@@ -48,7 +49,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then
+  if status == 200 or status == 202 then
     ok = ok + 1
   elseif status == 409 then
     conflict = conflict + 1
