@@ -190,7 +190,8 @@ $$;
 --     redeemed meanwhile is kept (the delete checks again);
 --   * a drawn coupon's waitlist: every unit in stock (come back by a lapse, a release or a
 --     restock) goes to the next waitlisted entry in rank order, as a new claim
---     (`claim.created`, and `entry.won` with `from_waitlist` when subscribed).
+--     (`claim.created`, and `entry.won` with `from_waitlist` when subscribed), at most
+--     `max_rows` per call.
 -- lapsed, refilled: how many; wake: an event that wakes the dispatchers was written; more: the
 -- sweep stopped at max_rows (call again).
 CREATE FUNCTION sweep_claims(coupon TEXT, max_rows INTEGER,
@@ -276,7 +277,7 @@ BEGIN
     INTO next_users, next_ranks
     FROM (SELECT w.user_id, w.rank FROM draw_tickets w
           WHERE w.coupon_name = coupon AND NOT w.won AND w.promoted_at IS NULL
-          ORDER BY w.rank LIMIT c.remaining_amount) t;
+          ORDER BY w.rank LIMIT least(c.remaining_amount, max_rows)) t;
     IF next_users IS NULL THEN
         RETURN;
     END IF;
@@ -301,6 +302,7 @@ BEGIN
                          version = x.version + 1
     WHERE x.name = coupon RETURNING x.* INTO c;
     wake := claims_made(coupon, made, made_at, c) OR wake;
+    more := more OR (refilled = max_rows AND c.remaining_amount > 0);
     IF webhook_wanted('entry.won') THEN
         INSERT INTO webhook_outbox (coupon_name, type, data)
         SELECT coupon, 'entry.won', jsonb_agg(jsonb_build_object(

@@ -20,7 +20,8 @@ pub mod webhooks;
 use std::time::Duration;
 
 use sqlx::{
-    PgConnection, PgPool,
+    PgConnection, PgPool, Postgres,
+    pool::PoolConnection,
     postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
 
@@ -97,6 +98,14 @@ pub async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Er
 /// Brings the schema up to date; run at startup. Runs on a connection of its own without the
 /// request pool's statement and lock timeouts (a migration may rightly take long), and closes it.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut conn = unbounded(pool).await?;
+    sqlx::migrate!("../migrations").run(&mut *conn).await
+}
+
+/// A connection of the pool without its statement and lock timeouts, for work that may rightly
+/// take long (a migration, a draw of a million entries); closed when dropped, so no pooled
+/// session ever runs without them.
+pub async fn unbounded(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     conn.close_on_drop();
     sqlx::query("SET statement_timeout = 0")
@@ -105,7 +114,7 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::query("SET lock_timeout = 0")
         .execute(&mut *conn)
         .await?;
-    sqlx::migrate!("../migrations").run(&mut *conn).await
+    Ok(conn)
 }
 
 /// One round trip to the database (readiness): true when it is the primary (takes writes).

@@ -46,7 +46,9 @@ pub async fn draw(pool: &PgPool, coupon_name: &str) -> Result<Outcome, sqlx::Err
         let seed: ticket::Seed = input.seed.as_slice().try_into().map_err(|_| {
             sqlx::Error::Decode(format!("the seed of {coupon_name} is not 32 bytes").into())
         })?;
-        let mut conn = pool.acquire().await?;
+        // Reading a million entries and settling their draw may take longer than a request's
+        // statement timeout: the draw's own connection has none (and is closed after).
+        let mut conn = db::unbounded(pool).await?;
         let entrants = db::entries::entrants(&mut conn, coupon_name).await?;
         let beacon = input.beacon.as_deref();
         let ranked = {

@@ -158,3 +158,26 @@ async fn a_draw_with_fewer_entries_than_units_makes_a_claim_each(pool: PgPool) {
             .unwrap();
     assert_eq!(remaining, 7);
 }
+
+/// A draw of a million entries takes longer than a request's statement timeout: its connection
+/// has none, and goes away after, so no pooled session keeps running without one.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_draw_runs_without_the_request_timeouts(pool: PgPool) {
+    let mut config = server::config::Config::for_database("unused");
+    config.db_statement_timeout_ms = 4_321;
+    let requests = server::startup::database_settings(&config, (*pool.connect_options()).clone())
+        .request_pool()
+        .await
+        .unwrap();
+    let show =
+        "SELECT current_setting('statement_timeout') || ' ' || current_setting('lock_timeout')";
+    let mut conn = db::unbounded(&requests).await.unwrap();
+    let unbounded: String = sqlx::query_scalar(show)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(unbounded, "0 0");
+    drop(conn);
+    let pooled: String = sqlx::query_scalar(show).fetch_one(&requests).await.unwrap();
+    assert!(pooled.starts_with("4321ms "), "{pooled}");
+}
