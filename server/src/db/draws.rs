@@ -7,12 +7,13 @@ use sqlx::{PgConnection, PgExecutor};
 /// What the server needs to rank a draw coupon's entries.
 #[derive(Debug)]
 pub struct DrawInput {
-    pub seed: Vec<u8>,
+    /// `None` for a `first_come` coupon (it has no draw).
+    pub seed: Option<Vec<u8>>,
     pub beacon: Option<String>,
     pub amount: i32,
 }
 
-/// The seed, beacon and amount of draw coupon `coupon_name`; `None` when it is no draw coupon.
+/// The seed, beacon and amount of coupon `coupon_name`; `None` when no coupon has the name.
 /// Read without a lock: [`settle`] checks under the row lock that the beacon did not change.
 pub async fn input(
     db: impl PgExecutor<'_>,
@@ -20,8 +21,9 @@ pub async fn input(
 ) -> Result<Option<DrawInput>, sqlx::Error> {
     sqlx::query_as!(
         DrawInput,
-        "SELECT d.seed, c.beacon, c.amount FROM coupons c JOIN draws d ON d.coupon_name = c.name
-         WHERE c.name = $1 AND d.coupon_name = $1",
+        r#"SELECT d.seed AS "seed?", c.beacon, c.amount
+           FROM coupons c LEFT JOIN draws d ON d.coupon_name = c.name AND d.coupon_name = $1
+           WHERE c.name = $1"#,
         coupon_name
     )
     .fetch_optional(db)

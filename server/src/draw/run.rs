@@ -21,7 +21,7 @@ pub enum Outcome {
     },
     /// Drawn before (by another process, or an earlier call).
     AlreadyDrawn,
-    /// No draw coupon has the name.
+    /// No coupon has the name.
     NotFound,
     /// The coupon is `first_come`.
     FirstCome,
@@ -43,7 +43,10 @@ pub async fn draw(pool: &PgPool, coupon_name: &str) -> Result<Outcome, sqlx::Err
         let Some(input) = db::draws::input(pool, coupon_name).await? else {
             return Ok(Outcome::NotFound);
         };
-        let seed: ticket::Seed = input.seed.as_slice().try_into().map_err(|_| {
+        let Some(seed) = input.seed else {
+            return Ok(Outcome::FirstCome);
+        };
+        let seed: ticket::Seed = seed.as_slice().try_into().map_err(|_| {
             sqlx::Error::Decode(format!("the seed of {coupon_name} is not 32 bytes").into())
         })?;
         // Reading a million entries and settling their draw may take longer than a request's
