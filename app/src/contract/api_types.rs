@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::contract::{
-    draw::{Allocation, DrawInfo},
+    draw::{Allocation, DrawInfo, DrawProgress},
     validation::{MAX_AMOUNT, MAX_TEXT_CHARS, check_text},
 };
 
@@ -194,6 +194,9 @@ pub struct CouponStock {
     pub ends_at: Option<DateTime<Utc>>,
     /// Server time of the answer (a page's countdown runs on it).
     pub now: DateTime<Utc>,
+    /// A draw coupon's entries and draw; absent for `first_come`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawProgress>,
 }
 
 /// A successful claim (`200` of `POST /api/coupons/claim`).

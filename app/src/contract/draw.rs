@@ -67,6 +67,15 @@ pub enum DrawState {
 }
 
 impl DrawState {
+    /// Its name on the wire: `open`, `closed`, `drawn`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Drawn => "drawn",
+        }
+    }
+
     /// The state at `now` of a draw whose window ends at `ends_at`, drawn at `drawn_at` if so.
     pub fn at(
         now: DateTime<Utc>,
@@ -95,6 +104,30 @@ pub struct DrawInfo {
     /// The public random value given after the window closed, if any.
     pub beacon: Option<String>,
     pub drawn_at: Option<DateTime<Utc>>,
+}
+
+/// A draw coupon's entries and draw as the live stock read and streams show them (`draw` of
+/// `GET /api/coupons/{name}/stock`; absent for `first_come`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DrawProgress {
+    /// Entries taken so far (each one bumps the coupon's `version`).
+    pub entries: i64,
+    /// Where the draw stands at the answer's `now`: it turns `closed` at `ends_at` by the clock
+    /// (a stream sends no event for that alone), `drawn` when the draw has run.
+    pub state: DrawState,
+    pub draw_at: DateTime<Utc>,
+    pub drawn_at: Option<DateTime<Utc>>,
+}
+
+impl DrawProgress {
+    /// The same progress with its state judged at `now` for a window ending at `ends_at`.
+    pub fn at(&self, now: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            state: DrawState::at(now, ends_at, self.drawn_at),
+            ..self.clone()
+        }
+    }
 }
 
 /// `202` of `POST /api/coupons/claim` on a draw coupon: the entry is durable.
@@ -188,4 +221,17 @@ pub struct DrawPanel {
     pub waitlist: i64,
     /// Entries in order of entry, cut into ten equal parts: (entries, winners) of each.
     pub deciles: Vec<(i64, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DrawState;
+
+    #[test]
+    fn a_draw_states_name_is_its_name_on_the_wire() {
+        for state in [DrawState::Open, DrawState::Closed, DrawState::Drawn] {
+            let wire = serde_json::to_value(state).unwrap();
+            assert_eq!(wire, state.as_str());
+        }
+    }
 }

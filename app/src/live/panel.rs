@@ -46,6 +46,17 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
         })
     };
     let claimers = move || state.with(|s| s.newest_claimers.clone());
+    // A draw coupon: its entries so far and its draw's state at server time.
+    let draw = move || {
+        state.with(|s| {
+            let draw = s.draw.as_ref()?.at(clock.get(), s.ends_at);
+            Some(format!(
+                "{} entries · draw {}",
+                draw.entries,
+                draw.state.as_str()
+            ))
+        })
+    };
     view! {
         <section
             aria-label=format!("Live stock of {name}")
@@ -65,6 +76,7 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
             <div class="mt-4">
                 <StockBar amount=Signal::derive(amount) remaining=Signal::derive(remaining) label="Claimed" />
             </div>
+            <p data-testid="draw-entries" class="mt-2 text-sm text-slate-700">{draw}</p>
             <p class="mt-3 min-h-6 font-medium text-emerald-700">{sold_out}</p>
             <RateChart rate />
             <h3 class="mt-4 text-sm font-semibold text-slate-700">"Newest claimers"</h3>

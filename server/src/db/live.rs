@@ -1,6 +1,10 @@
-//! Reads of the live dashboard (stock, claim times, newest claimers) and its cross-process NOTIFY.
+//! Reads of the live dashboard (stock, claim times, newest claimers, a draw's entries) and its
+//! cross-process NOTIFY.
 
-use app::contract::live_types::{Claimer, LiveCoupon};
+use app::contract::{
+    draw::{Allocation, DrawProgress, DrawState},
+    live_types::{Claimer, LiveCoupon},
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
@@ -20,6 +24,10 @@ struct Row {
     ends_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     first_claim_at: Option<DateTime<Utc>>,
+    allocation: String,
+    entry_count: i64,
+    draw_at: Option<DateTime<Utc>>,
+    drawn_at: Option<DateTime<Utc>>,
     users: Option<Vec<String>>,
     times: Option<Vec<DateTime<Utc>>>,
 }
@@ -39,7 +47,7 @@ pub async fn states(
         Row,
         r#"
         SELECT c.name, c.amount, c.remaining_amount, c.version, c.paused, c.starts_at, c.ends_at,
-               now() AS "now!",
+               now() AS "now!", c.allocation, c.entry_count, c.draw_at, c.drawn_at,
                f.claimed_at AS "first_claim_at?",
                r.users AS "users?", r.times AS "times?"
         FROM coupons c
@@ -68,6 +76,16 @@ pub async fn states(
 }
 
 fn into_state(row: Row) -> LiveCoupon {
+    // A draw coupon always has draw_at (a CHECK of the schema).
+    let draw = match (Allocation::from_db(&row.allocation), row.draw_at) {
+        (Allocation::Draw, Some(draw_at)) => Some(DrawProgress {
+            entries: row.entry_count,
+            state: DrawState::at(row.now, row.ends_at, row.drawn_at),
+            draw_at,
+            drawn_at: row.drawn_at,
+        }),
+        _ => None,
+    };
     let newest_claimers: Vec<Claimer> = row
         .users
         .unwrap_or_default()
@@ -92,6 +110,7 @@ fn into_state(row: Row) -> LiveCoupon {
         ends_at: row.ends_at,
         now: row.now,
         newest_claimers,
+        draw,
     }
 }
 

@@ -44,10 +44,7 @@ fn event(name: &str, id: i64, data: &impl Serialize) -> Item {
 
 /// `state` stamped with the server's clock as it is sent: pages run their countdown on it.
 fn sent_now(state: &LiveCoupon) -> LiveCoupon {
-    LiveCoupon {
-        now: Utc::now(),
-        ..state.clone()
-    }
+    state.stamped(Utc::now())
 }
 
 /// The events from `prev` to `next` for one coupon, with the coupon's event id.

@@ -236,6 +236,7 @@ pub fn public(state: &LiveCoupon) -> CouponStock {
         starts_at: state.starts_at,
         ends_at: state.ends_at,
         now,
+        draw: state.draw.as_ref().map(|d| d.at(now, state.ends_at)),
     }
 }
 

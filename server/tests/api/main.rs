@@ -24,6 +24,7 @@ mod csv_export;
 mod draw_api;
 mod draw_engine;
 mod draw_entries;
+mod draw_live;
 mod draw_page;
 mod draw_status;
 mod draw_webhooks;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::sale::SaleStatus;
+use crate::contract::{draw::DrawProgress, sale::SaleStatus};
 
 /// Event names of the live streams.
 pub mod event {
@@ -45,9 +45,21 @@ pub struct LiveCoupon {
     pub last_claim_at: Option<DateTime<Utc>>,
     /// The newest claims, newest first (a few only: a dashboard shows them scrolling in).
     pub newest_claimers: Vec<Claimer>,
+    /// A draw coupon's entries and draw, judged at `now`; absent for `first_come`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawProgress>,
 }
 
 impl LiveCoupon {
+    /// The same state stamped with the server's clock `now`, its draw's state judged then.
+    pub fn stamped(&self, now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            draw: self.draw.as_ref().map(|d| d.at(now, self.ends_at)),
+            ..self.clone()
+        }
+    }
+
     /// True when no stock is left.
     pub fn sold_out(&self) -> bool {
         self.remaining_amount == 0
@@ -87,6 +99,7 @@ impl LiveCoupon {
             self.paused = stock.paused;
             self.starts_at = stock.starts_at;
             self.ends_at = stock.ends_at;
+            self.draw = stock.draw.clone();
         }
     }
 
@@ -132,6 +145,9 @@ pub struct StockEvent {
     pub ends_at: Option<DateTime<Utc>>,
     /// Server time when the event was sent.
     pub now: DateTime<Utc>,
+    /// A draw coupon's entries and draw; absent for `first_come`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawProgress>,
 }
 
 /// Payload of `claims`: the claims since the previous event, newest first (at most a few).
@@ -171,6 +187,7 @@ impl From<&LiveCoupon> for StockEvent {
             starts_at: c.starts_at,
             ends_at: c.ends_at,
             now: c.now,
+            draw: c.draw.clone(),
         }
     }
 }

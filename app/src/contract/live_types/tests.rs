@@ -27,6 +27,7 @@ fn fresh(amount: i32) -> LiveCoupon {
         first_claim_at: None,
         last_claim_at: None,
         newest_claimers: vec![],
+        draw: None,
     }
 }
 
@@ -119,4 +120,42 @@ fn a_restock_or_release_moves_stock_back_up_by_version() {
         sell_out_ms: 1,
     });
     assert_eq!(c.remaining_amount, 4);
+}
+
+#[test]
+fn a_draws_entries_follow_the_stock_events_and_its_state_follows_the_clock() {
+    use crate::contract::draw::{DrawProgress, DrawState};
+    let progress = |entries, drawn_at| DrawProgress {
+        entries,
+        state: DrawState::Open,
+        draw_at: at(2_000),
+        drawn_at,
+    };
+    let mut c = LiveCoupon {
+        ends_at: Some(at(1_000)),
+        draw: Some(progress(0, None)),
+        ..fresh(2)
+    };
+    c.apply_stock(&StockEvent {
+        ends_at: Some(at(1_000)),
+        draw: Some(progress(7, None)),
+        ..stock("C", 2, 0, 1)
+    });
+    assert_eq!(c.draw.as_ref().map(|d| d.entries), Some(7));
+    // An older event (fewer entries, older version) changes nothing.
+    c.apply_stock(&StockEvent {
+        ends_at: Some(at(1_000)),
+        draw: Some(progress(3, None)),
+        ..stock("C", 2, 0, 0)
+    });
+    assert_eq!(c.draw.as_ref().map(|d| d.entries), Some(7));
+    let state = |c: &LiveCoupon| c.draw.as_ref().map(|d| d.state);
+    assert_eq!(state(&c.stamped(at(999))), Some(DrawState::Open));
+    assert_eq!(state(&c.stamped(at(1_000))), Some(DrawState::Closed));
+    c.apply_stock(&StockEvent {
+        ends_at: Some(at(1_000)),
+        draw: Some(progress(7, Some(at(2_000)))),
+        ..stock("C", 2, 2, 2)
+    });
+    assert_eq!(state(&c.stamped(at(2_001))), Some(DrawState::Drawn));
 }

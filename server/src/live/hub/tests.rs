@@ -17,6 +17,7 @@ fn coupon(name: &str, claimed: i64) -> LiveCoupon {
         first_claim_at: None,
         last_claim_at: None,
         newest_claimers: vec![],
+        draw: None,
     }
 }
 
