@@ -33,6 +33,7 @@ draw_runs() {
     psql -q "$db" -v n="$n" -v c="DRAWN-$n" <<'SQL'
 INSERT INTO entries (coupon_name, user_id, entered_at)
 SELECT :'c', 'entrant-' || g, now() FROM generate_series(1, :n) AS g;
+UPDATE coupons SET entry_count = :n WHERE name = :'c';
 SQL
     started=$(date +%s%N)
     psql -q "$db" -v c="DRAWN-$n" <<'SQL'

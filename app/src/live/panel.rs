@@ -76,7 +76,7 @@ pub fn LiveCouponView(initial: LiveCoupon) -> impl IntoView {
             <div class="mt-4">
                 <StockBar amount=Signal::derive(amount) remaining=Signal::derive(remaining) label="Claimed" />
             </div>
-            <p data-testid="draw-entries" class="mt-2 text-sm text-slate-700">{draw}</p>
+            <p data-testid="live-draw" class="mt-2 text-sm text-slate-700">{draw}</p>
             <p class="mt-3 min-h-6 font-medium text-emerald-700">{sold_out}</p>
             <RateChart rate />
             <h3 class="mt-4 text-sm font-semibold text-slate-700">"Newest claimers"</h3>
