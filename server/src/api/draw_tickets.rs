@@ -107,6 +107,58 @@ enum Form {
     Csv,
 }
 
+/// The rows of a page in their form, until sent.
+enum Page {
+    Public(String),
+    /// (Boxed: a CSV writer holds its buffer inline.)
+    Csv(Box<csv::Writer<Vec<u8>>>),
+}
+
+impl Page {
+    /// An empty page; the CSV starts with its header row (`None` if it cannot be written).
+    fn start(form: Form) -> Option<Self> {
+        match form {
+            Form::Public => Some(Self::Public(String::new())),
+            Form::Csv => {
+                let mut out = csv_writer();
+                out.write_record(["rank", "ticket", "outcome", "user_id"])
+                    .ok()?;
+                Some(Self::Csv(Box::new(out)))
+            }
+        }
+    }
+
+    /// Adds one ranked ticket; false when the CSV cannot be written.
+    fn push(&mut self, rank: u64, ticket: &ticket::Ticket, winners: u64, user_id: &str) -> bool {
+        match self {
+            Self::Public(text) => {
+                text.push_str(&ticket::ticket_line(rank, ticket, winners));
+                true
+            }
+            Self::Csv(out) => {
+                let record = [
+                    &*rank.to_string(),
+                    &hex::encode(ticket),
+                    ticket::outcome(rank, winners),
+                    &neutralised(user_id),
+                ];
+                out.write_record(record).is_ok()
+            }
+        }
+    }
+
+    /// Sends what the page holds and empties it; false when the client is gone.
+    async fn send(&mut self, tx: &mpsc::Sender<Chunk>) -> bool {
+        match self {
+            Self::Public(text) => {
+                let text = std::mem::take(text);
+                text.is_empty() || tx.send(Ok(Bytes::from(text))).await.is_ok()
+            }
+            Self::Csv(out) => send(tx, out).await,
+        }
+    }
+}
+
 /// Reads the ranked tickets page by page and sends a chunk per page, until done, failed, or the
 /// client left.
 async fn write_tickets(
@@ -116,14 +168,9 @@ async fn write_tickets(
     form: Form,
     tx: mpsc::Sender<Chunk>,
 ) {
-    let mut out = csv_writer();
-    if matches!(form, Form::Csv)
-        && out
-            .write_record(["rank", "ticket", "outcome", "user_id"])
-            .is_err()
-    {
+    let Some(mut out) = Page::start(form) else {
         return;
-    }
+    };
     let mut after = 0;
     loop {
         let page = match db::draws::ranked(&pool, &name, after, PAGE).await {
@@ -134,37 +181,20 @@ async fn write_tickets(
             break;
         };
         after = last.rank;
-        let mut text = String::new();
         for row in &page {
             let rank = u64::try_from(row.rank).unwrap_or(0);
             let Ok(ticket) = ticket::Ticket::try_from(row.ticket.as_slice()) else {
                 let error = sqlx::Error::Decode("a ticket is not 32 bytes".into());
                 return end_broken(&tx, "sending ranked tickets", &name, error).await;
             };
-            match form {
-                Form::Public => text.push_str(&ticket::ticket_line(rank, &ticket, winners)),
-                Form::Csv => {
-                    let record = [
-                        &*rank.to_string(),
-                        &hex::encode(ticket),
-                        ticket::outcome(rank, winners),
-                        &neutralised(&row.user_id),
-                    ];
-                    if out.write_record(record).is_err() {
-                        return;
-                    }
-                }
+            if !out.push(rank, &ticket, winners, &row.user_id) {
+                return;
             }
         }
-        let sent = match form {
-            Form::Public => tx.send(Ok(Bytes::from(text))).await.is_ok(),
-            Form::Csv => send(&tx, &mut out).await,
-        };
-        if !sent {
+        if !out.send(&tx).await {
             return;
         }
     }
-    if matches!(form, Form::Csv) {
-        send(&tx, &mut out).await;
-    }
+    // An empty draw's CSV is its header alone.
+    out.send(&tx).await;
 }

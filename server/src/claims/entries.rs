@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use app::contract::draw::EntryReceipt;
 use sqlx::PgConnection;
 
-use super::{ClaimError, Refusal, Taken};
+use super::{ClaimError, Refusal, Taken, outcome::every};
 use crate::db;
 
 /// Each entry's outcome, in the order of `users` (repeats allowed: the first is the entry, the
@@ -20,24 +20,22 @@ pub(super) async fn enter(
     let (attempt, unconfirmed) =
         db::sync_wait::watch(db::entries::enter_batch(conn, coupon, users)).await;
     let attempt = attempt?;
-    let every = |error: fn() -> ClaimError| users.iter().map(|_| Err(error())).collect();
     if !attempt.known {
-        return Ok(every(|| ClaimError::NotFound));
+        return Ok(every(users, || ClaimError::NotFound));
     }
     match attempt.refusal.as_deref() {
         None => {}
         Some("first_come") => {
             // A coupon's allocation never changes: the engine asked the wrong way.
             tracing::error!(coupon, "entries sent to a first_come coupon; answered 503");
-            return Ok(every(|| ClaimError::Unavailable));
+            return Ok(every(users, || ClaimError::Unavailable));
         }
-        Some("ended") => return Ok(every(|| ClaimError::EntriesClosed)),
+        Some("ended") => return Ok(every(users, || ClaimError::EntriesClosed)),
         Some(other) => {
             let refusal = Refusal::from_db(Some(other), attempt.starts_at);
-            return Ok(users
-                .iter()
-                .map(|_| Err(refusal.map_or(ClaimError::Unavailable, ClaimError::Refused)))
-                .collect());
+            return Ok(every(users, || {
+                refusal.map_or(ClaimError::Unavailable, ClaimError::Refused)
+            }));
         }
     }
     if unconfirmed && !attempt.entered.is_empty() {

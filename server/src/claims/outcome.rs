@@ -116,3 +116,11 @@ pub(super) fn log_unconfirmed(coupon: &str, grants: usize) {
         "commit not confirmed by a synchronous standby (wait cancelled): claim_outcome_unknown"
     );
 }
+
+/// The same refusal for every user of a batch.
+pub(super) fn every<T>(
+    users: &[String],
+    error: impl Fn() -> ClaimError,
+) -> Vec<Result<T, ClaimError>> {
+    users.iter().map(|_| Err(error())).collect()
+}

@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 
 use super::{
     ClaimError, Refusal, Taken,
+    outcome::every,
     plan::{Decision, granted, plan},
 };
 use crate::db;
@@ -101,14 +102,6 @@ async fn settle_locally(
         .zip(attempt.granted_at)
         .collect();
     Ok(Some(receipts(coupon, users, decisions, &claimed_at)))
-}
-
-/// The same refusal for every claim of the batch.
-fn every(
-    users: &[String],
-    error: impl Fn() -> ClaimError,
-) -> Vec<Result<ClaimReceipt, ClaimError>> {
-    users.iter().map(|_| Err(error())).collect()
 }
 
 fn receipts(

@@ -81,6 +81,31 @@ async fn a_draw_announces_its_winners_and_its_waitlist(pool: PgPool) {
         won.iter().all(|u| claimed.contains(u)),
         "each winner's claim announced"
     );
+    for d in &by_type["entry.waitlisted"] {
+        assert_eq!(
+            d["waitlist_position"],
+            d["rank"].as_i64().unwrap() - 2,
+            "{d}"
+        );
+    }
+    // A released winner's unit goes to the first waitlisted entry: an entry.won from the waitlist.
+    let first = by_type["entry.won"].iter().find(|d| d["rank"] == 1);
+    let first = first.and_then(|d| d["user_id"].as_str()).unwrap();
+    assert_eq!(app.release("HOOKED", first).await.0, 200);
+    let refilled = |d: &Value| d["from_waitlist"] == true;
+    let got = receiver
+        .wait_until(PATIENCE, |r| r.iter().any(|e| refilled(&e.json()["data"])))
+        .await;
+    let refill = got.iter().map(|r| r.json()["data"].clone()).find(refilled);
+    let refill = refill.unwrap();
+    assert_eq!(
+        (refill["rank"].as_i64(), refill.get("waitlist_position")),
+        (Some(3), None)
+    );
+    assert_eq!(
+        refill["drawn_at"], by_type["entry.won"][0]["drawn_at"],
+        "{refill}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -4,9 +4,11 @@
 //! a sale change (`db::claims::release`, `db::claims::redeem`, `db::coupons::change`), a beacon
 //! (`db::draws::give_beacon`) and a sweep of lapses and waitlist (`db::sweeps::sweep`) is one task, the whole
 //! function delegated to the coupon's worker, with no subplan (an intermediate result or a second
-//! trip). And on that worker, each call that inserts rows does so in one statement on the shard
-//! itself: Citus's log of its local commands shows the insert, and nothing read back from an
-//! intermediate result (the files Citus writes when it cannot push an INSERT ... SELECT down).
+//! trip). And on that worker, each call that inserts rows (a claim batch, an entry batch, a draw,
+//! the sweep that lapses claims and the one that gives a released unit to the waitlist) does so
+//! on the shard itself: Citus's log of its local commands shows an insert into each table it
+//! writes, and nothing read back from an intermediate result (the files Citus writes when it
+//! cannot push an INSERT ... SELECT down).
 
 use sqlx::PgPool;
 
@@ -23,15 +25,39 @@ const HOT_CALLS: &[&str] = &[
     "SELECT * FROM sweep_claims('TASKS', 1000)",
 ];
 
-/// The calls that insert rows, each with the coupon it names.
-const INSERTING_CALLS: &[(&str, &str)] = &[
+/// The calls that insert rows, each with the coupon it names and the tables it must insert into
+/// on the shard (a call may follow the statements that give it something to do; all of it runs
+/// in one transaction, rolled back).
+const INSERTING_CALLS: &[(&str, &str, &[&str])] = &[
     (
         "TASKS",
         "SELECT * FROM claim_batch('TASKS', ARRAY['x', 'y', 'x'])",
+        &["claims"],
     ),
     (
         "TASKSD",
         "SELECT * FROM enter_batch('TASKSD', ARRAY['x', 'y', 'x'])",
+        &["entries"],
+    ),
+    // The draw (one unit, two entries), a release of its winner, and the sweep that gives the
+    // unit to the waitlisted entry.
+    (
+        "TASKSE",
+        "SELECT * FROM draw_settle('TASKSE', NULL, ARRAY['a', 'b'],
+                                   ARRAY[decode(repeat('00', 32), 'hex'), decode(repeat('01', 32), 'hex')],
+                                   'digest');
+         SELECT * FROM release_claim('TASKSE', 'a', 'admin', 'claim.release');
+         SELECT * FROM sweep_claims('TASKSE', 1000)",
+        &["draw_tickets", "claims", "audit_log"],
+    ),
+    // A claim an hour old of a coupon whose claims lapse after a second, swept.
+    (
+        "TASKSL",
+        "INSERT INTO claims (user_id, coupon_name, claimed_at)
+         VALUES ('late', 'TASKSL', now() - interval '1 hour');
+         UPDATE coupons SET remaining_amount = remaining_amount - 1 WHERE name = 'TASKSL';
+         SELECT * FROM sweep_claims('TASKSL', 1000)",
+        &["audit_log"],
     ),
 ];
 
@@ -49,14 +75,39 @@ pub async fn check(db: &PgPool) -> Vec<String> {
     .execute(db)
     .await
     .expect("create the draw coupon TASKSD");
+    // A draw coupon whose window has closed, its draw not yet due (so no server draws it first).
+    sqlx::query(
+        "INSERT INTO coupons (name, amount, remaining_amount, allocation, ends_at, draw_at, commitment)
+         VALUES ('TASKSE', 1, 1, 'draw', now() - interval '1 hour', now() + interval '1 day', repeat('0', 64))",
+    )
+    .execute(db)
+    .await
+    .expect("create the draw coupon TASKSE");
+    sqlx::query(
+        "INSERT INTO entries (coupon_name, user_id, entered_at)
+         VALUES ('TASKSE', 'a', now()), ('TASKSE', 'b', now())",
+    )
+    .execute(db)
+    .await
+    .expect("enter a and b in TASKSE");
+    sqlx::query(
+        "INSERT INTO coupons (name, amount, remaining_amount, redeem_within)
+         VALUES ('TASKSL', 5, 5, 1)",
+    )
+    .execute(db)
+    .await
+    .expect("create the coupon TASKSL, whose claims lapse after a second");
     let mut problems = Vec::new();
     for call in HOT_CALLS {
         problems.extend(delegated(db, call).await);
     }
-    for (coupon, call) in INSERTING_CALLS {
+    for (coupon, call, tables) in INSERTING_CALLS {
         let log = on_its_worker(db, coupon, call).await;
-        let on_shard = log.contains("executing the command locally: INSERT INTO")
-            && !log.contains("intermediate_result");
+        let on_shard = tables.iter().all(|t| {
+            log.contains(&format!(
+                "executing the command locally: INSERT INTO public.{t}_"
+            ))
+        }) && !log.contains("intermediate_result");
         println!(
             "{call} on its worker: {}",
             if on_shard {
@@ -67,7 +118,7 @@ pub async fn check(db: &PgPool) -> Vec<String> {
         );
         if !on_shard {
             problems.push(format!(
-                "{call} does not insert on the shard in one statement:\n{log}"
+                "{call} does not insert into {tables:?} on the shard in one statement each:\n{log}"
             ));
         }
     }
