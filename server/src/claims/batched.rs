@@ -66,7 +66,8 @@ impl Batcher {
         };
         loop {
             let Some(queue) = self.queue_for(coupon_name) else {
-                return super::per_request::claim(&self.pool, user_id, coupon_name).await;
+                let draws = super::per_request::KnownDraws::default();
+                return super::per_request::claim(&self.pool, &draws, user_id, coupon_name).await;
             };
             match queue.send(waiter).await {
                 Ok(()) => break,

@@ -41,8 +41,8 @@ fn outcome(result: &Result<Taken, ClaimError>) -> &'static str {
 /// How claims reach the database, with what that way needs.
 #[derive(Clone)]
 enum Strategy {
-    /// One statement per claim.
-    PerRequest,
+    /// One statement per claim (the draws it has seen remembered).
+    PerRequest(Arc<per_request::KnownDraws>),
     /// Per-coupon queues settled in batches.
     Batched(Arc<batched::Batcher>),
 }
@@ -61,7 +61,7 @@ impl ClaimEngine {
     /// Cancelling `stop` lets batch workers finish what is queued and end.
     pub fn new(pool: PgPool, mode: EngineMode, max_batch: usize, stop: CancellationToken) -> Self {
         let strategy = match mode {
-            EngineMode::PerRequest => Strategy::PerRequest,
+            EngineMode::PerRequest => Strategy::PerRequest(Arc::default()),
             EngineMode::Batched => {
                 Strategy::Batched(batched::Batcher::new(pool.clone(), max_batch, stop))
             }
@@ -89,7 +89,7 @@ impl ClaimEngine {
     /// Coupons whose batch worker is alive in this process (batched mode).
     pub fn batch_workers(&self) -> usize {
         match &self.strategy {
-            Strategy::PerRequest => 0,
+            Strategy::PerRequest(_) => 0,
             Strategy::Batched(batcher) => batcher.workers(),
         }
     }
@@ -97,7 +97,7 @@ impl ClaimEngine {
     /// The strategy in use.
     pub fn mode(&self) -> EngineMode {
         match self.strategy {
-            Strategy::PerRequest => EngineMode::PerRequest,
+            Strategy::PerRequest(_) => EngineMode::PerRequest,
             Strategy::Batched(_) => EngineMode::Batched,
         }
     }
@@ -108,7 +108,9 @@ impl ClaimEngine {
         let started = std::time::Instant::now();
         self.activity.touch(started);
         let result = match &self.strategy {
-            Strategy::PerRequest => per_request::claim(&self.pool, user_id, coupon_name).await,
+            Strategy::PerRequest(draws) => {
+                per_request::claim(&self.pool, draws, user_id, coupon_name).await
+            }
             Strategy::Batched(batcher) => batcher.claim(user_id, coupon_name).await,
         };
         if result.is_ok() {

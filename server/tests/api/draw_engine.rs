@@ -181,3 +181,31 @@ async fn a_draw_runs_without_the_request_timeouts(pool: PgPool) {
     let pooled: String = sqlx::query_scalar(show).fetch_one(&requests).await.unwrap();
     assert!(pooled.starts_with("4321ms "), "{pooled}");
 }
+
+/// A per-request process that has seen a coupon to be a draw enters its next claims in one call:
+/// with `claim_one` gone from the database they still enter, where a process that has not seen
+/// it fails on the missing function.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_known_draw_is_entered_without_a_claim_call(pool: PgPool) {
+    use server::config::EngineMode;
+    draw_coupon(&pool, "KNOWN", 2).await;
+    let engine = crate::common::engine(&pool, EngineMode::PerRequest);
+    let first = engine.claim("first", "KNOWN").await.unwrap();
+    assert!(first.claim().is_none(), "an entry");
+    sqlx::query("ALTER FUNCTION claim_one(text, text) RENAME TO claim_one_gone")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let second = engine.claim("second", "KNOWN").await.unwrap();
+    assert!(second.claim().is_none(), "an entry, without claim_one");
+    let fresh = crate::common::engine(&pool, EngineMode::PerRequest);
+    assert!(
+        fresh.claim("third", "KNOWN").await.is_err(),
+        "a process that has not seen the draw calls claim_one first"
+    );
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM entries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(entries, 2);
+}

@@ -11,10 +11,12 @@
 //! The load runs until it has claims answered `200` before the fault, and again after the
 //! recovery, rather than for fixed times. A webhook receiver hears of every claim throughout: at
 //! the end, the claims it heard of are exactly the claims in the database (see `webhooks`).
-//! Last, a commit whose wait for a synchronous standby is abandoned must not be a `200` (see
-//! `sync_wait`).
+//! Then, a commit whose wait for a synchronous standby is abandoned must not be a `200` (see
+//! `sync_wait`). Last, a draw cut short by a `kill -9` inside its settle makes one result (see
+//! `draws`).
 
 mod cluster;
+mod draws;
 mod load;
 mod process;
 mod report;
@@ -148,6 +150,10 @@ async fn crash_tier(engine: &str) {
     failures.extend(sync_wait::check(engine, &server.base, &db).await);
     failures.extend(webhooks::check(&db, &receiver).await);
     db.close().await;
+    // The draw does not depend on the claim engine: cut short once, in the batched tier.
+    if engine == "batched" {
+        failures.extend(draws::check(&url, engine, &log, &mut server).await);
+    }
     if !failures.is_empty() {
         let tail = std::fs::read_to_string(&log).unwrap_or_default();
         let tail: Vec<&str> = tail.lines().rev().take(30).collect();
