@@ -7,7 +7,8 @@
 -- enter_batch now locks the coupon row FOR NO KEY UPDATE (it was FOR SHARE): two batches that
 -- both held a share lock and then both updated the row would deadlock. Batches of one coupon so
 -- take turns on its row, as claim batches always did; the pause, the window's change and the
--- draw still wait for a batch and it for them. Its outputs are those of 20261206000005.
+-- draw still wait for a batch and it for them. It checks who has an entry with a probe per
+-- user instead of ON CONFLICT (below). Its outputs are those of 20261206000005.
 
 -- On Citus, the commands on shards run one connection per worker (a change of a distributed
 -- table in parallel would stop the function commands below); elsewhere a setting of no effect.
@@ -59,13 +60,24 @@ BEGIN
         RETURN;
     END IF;
     SELECT array_agg(nextval('entries_id_seq')) INTO ids FROM unnest(users);
+    -- Each user's first entry, unless they have one: a probe per user (LATERAL ... LIMIT 1, as
+    -- claim_batch's holder check), then a plain insert. The row lock above makes the batches of
+    -- this coupon take turns, and this statement, begun after it, sees every entry committed
+    -- before, so the probe is the whole check; the unique constraint stays as the guard.
+    -- (Measured: ON CONFLICT DO NOTHING, a speculative insertion per row, cost PostgreSQL about
+    -- a quarter more CPU per entry than a claim costs.)
     FOR entry IN
         INSERT INTO entries (coupon_name, id, user_id, entered_at) OVERRIDING SYSTEM VALUE
-        SELECT k.name, u.id, u.user_id, at
-        FROM coupons k CROSS JOIN unnest(users, ids) WITH ORDINALITY AS u(user_id, id, ord)
-        WHERE k.name = coupon
-        ORDER BY u.ord
-        ON CONFLICT ON CONSTRAINT entries_coupon_user_key DO NOTHING
+        SELECT f.coupon_name, f.id, f.user_id, at FROM (
+            SELECT DISTINCT ON (u.user_id) k.name AS coupon_name, u.id, u.user_id, u.ord
+            FROM coupons k
+            CROSS JOIN unnest(users, ids) WITH ORDINALITY AS u(user_id, id, ord)
+            LEFT JOIN LATERAL (SELECT 1 AS one FROM entries e
+                               WHERE e.coupon_name = coupon AND e.user_id = u.user_id
+                               LIMIT 1) AS has ON true
+            WHERE k.name = coupon AND has.one IS NULL
+            ORDER BY u.user_id, u.ord) f
+        ORDER BY f.ord
         RETURNING entries.user_id
     LOOP
         entered := entered || entry.user_id;

@@ -16,6 +16,8 @@ pub mod action {
     pub const CLAIM_RELEASE: &str = "claim.release";
     pub const CLAIM_REDEEM: &str = "claim.redeem";
     pub const DRAW_BEACON: &str = "draw.beacon";
+    /// A draw made: by an admin's "Draw now", or by `system` at its `draw_at`.
+    pub const DRAW_RUN: &str = "draw.run";
     pub const SIGNIN_SUCCESS: &str = "signin.success";
     pub const SIGNIN_FAILURE: &str = "signin.failure";
     pub const KEY_CREATE: &str = "key.create";

@@ -14,9 +14,9 @@ pub trait DrawBackend: Send + Sync + 'static {
     /// The draw panel of coupon `name`; `None` when it is no draw coupon.
     async fn draw_panel(&self, name: &str) -> Result<Option<DrawPanel>, Failure>;
 
-    /// Draws `name` now, as `POST /api/coupons/{name}/draw` does; a refusal (window open,
-    /// beacon missing) is a `Rule`.
-    async fn draw_now(&self, name: &str) -> Result<DrawProof, Refused>;
+    /// Draws `name` now as `actor` (audited), as `POST /api/coupons/{name}/draw` does; a
+    /// refusal (window open, beacon missing) is a `Rule`.
+    async fn draw_now(&self, actor: &str, name: &str) -> Result<DrawProof, Refused>;
 }
 
 /// The form in which the draw backend travels through Leptos context.

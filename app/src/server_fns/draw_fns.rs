@@ -29,7 +29,7 @@ pub async fn draw_now(name: String) -> Result<DrawProof, SaleActionError> {
         crate::server_fns::sale_fns::ssr::checked_name(&name)?;
         let draws = crate::server_fns::draw_backend::admitted()?;
         draws
-            .draw_now(&name)
+            .draw_now(&crate::server_fns::backend::actor(), &name)
             .await
             .map_err(crate::server_fns::sale_fns::ssr::refused)
     };

@@ -76,10 +76,11 @@ pub(super) async fn drawn(pool: &PgPool, name: &str) -> Result<DrawProof, ApiErr
 pub async fn run(
     State(pool): State<PgPool>,
     State(live): State<LiveHub>,
+    ActorName(actor): ActorName,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<DrawProof>, ApiError> {
     app::contract::validation::check_name(&name).map_err(ApiError::InvalidRequest)?;
-    match run::draw_now(&pool, &live, &name).await? {
+    match run::draw_now(&pool, &live, &name, &actor).await? {
         Outcome::Drawn { .. } | Outcome::AlreadyDrawn => drawn(&pool, &name).await.map(Json),
         Outcome::NotFound => Err(ApiError::CouponNotFound),
         Outcome::FirstCome => Err(ApiError::NotADraw),

@@ -70,25 +70,30 @@ pub struct Ranking<'a> {
 }
 
 /// Settles the draw of `coupon_name` with `ranking` in one call of the database function
-/// `draw_settle` (migration `20261206000003_draw.sql`): its own transaction, committed
-/// synchronously, whole on the coupon's worker on Citus. A crash leaves it not done or done
-/// whole; a second caller finds it `already_drawn`.
+/// `draw_settle` (migrations `20261206000003_draw.sql`, `20261207000003_draws_audited.sql`):
+/// its own transaction, committed synchronously, whole on the coupon's worker on Citus, audited
+/// as `actor`'s `action`. A crash leaves it not done or done whole; a second caller finds it
+/// `already_drawn`.
 #[tracing::instrument(skip(db, ranking), fields(entries = ranking.users.len()))]
 pub async fn settle(
     db: &mut PgConnection,
     coupon_name: &str,
     ranking: &Ranking<'_>,
+    actor: &str,
+    action: &str,
 ) -> Result<Settled, sqlx::Error> {
     sqlx::query_as!(
         Settled,
         r#"SELECT outcome AS "outcome!", drawn_at, winners AS "winners!", won_at AS "won_at!",
                   wake AS "wake!"
-           FROM draw_settle($1, $2, $3, $4, $5)"#,
+           FROM draw_settle($1, $2, $3, $4, $5, $6, $7)"#,
         coupon_name,
         ranking.beacon,
         ranking.users,
         ranking.tickets,
-        ranking.digest
+        ranking.digest,
+        actor,
+        action
     )
     .fetch_one(db)
     .await

@@ -2,6 +2,7 @@
 //! ([`crate::db::draws::settle`]). Any process may run it, any number of times, at once: the
 //! first settle under the coupon's row lock draws, the others find it drawn.
 
+use app::contract::audit::action;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -36,9 +37,12 @@ pub enum Outcome {
 /// meanwhile). Each retry reads after the change, so a second is all it takes in practice.
 const ATTEMPTS: usize = 5;
 
-/// Draws coupon `coupon_name` if it is due and not drawn.
+/// Who draws when nobody asked: the draws that run by themselves at `draw_at`.
+pub const SYSTEM: &str = "system";
+
+/// Draws coupon `coupon_name` if it is due and not drawn; a draw made is audited as `actor`'s.
 #[tracing::instrument(skip(pool))]
-pub async fn draw(pool: &PgPool, coupon_name: &str) -> Result<Outcome, sqlx::Error> {
+pub async fn draw(pool: &PgPool, coupon_name: &str, actor: &str) -> Result<Outcome, sqlx::Error> {
     for _ in 0..ATTEMPTS {
         let Some(input) = db::draws::input(pool, coupon_name).await? else {
             return Ok(Outcome::NotFound);
@@ -68,7 +72,8 @@ pub async fn draw(pool: &PgPool, coupon_name: &str) -> Result<Outcome, sqlx::Err
             tickets: &tickets,
             digest: &digest,
         };
-        let settled = db::draws::settle(&mut conn, coupon_name, &ranking).await?;
+        let settled =
+            db::draws::settle(&mut conn, coupon_name, &ranking, actor, action::DRAW_RUN).await?;
         return Ok(match settled.outcome.as_str() {
             "drawn" => Outcome::Drawn {
                 drawn_at: settled.drawn_at.unwrap_or_else(Utc::now),
@@ -96,8 +101,9 @@ pub async fn draw_now(
     pool: &PgPool,
     live: &LiveHub,
     coupon_name: &str,
+    actor: &str,
 ) -> Result<Outcome, sqlx::Error> {
-    let outcome = draw(pool, coupon_name).await?;
+    let outcome = draw(pool, coupon_name, actor).await?;
     if let Outcome::Drawn { wake, .. } = &outcome {
         if *wake {
             crate::webhooks::wake_dispatchers(pool).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use super::run::{Outcome, draw_now};
+use super::run::{Outcome, SYSTEM, draw_now};
 use crate::{db, live::LiveHub};
 
 /// How often a process looks for due draws: a draw runs within about this long of `draw_at`.
@@ -29,7 +29,7 @@ pub async fn run(pool: PgPool, live: LiveHub, stop: CancellationToken) {
             }
         };
         for coupon in due {
-            match draw_now(&pool, &live, &coupon).await {
+            match draw_now(&pool, &live, &coupon, SYSTEM).await {
                 Ok(Outcome::Drawn {
                     entries, winners, ..
                 }) => tracing::info!(coupon, entries, winners, "drew"),

@@ -31,10 +31,10 @@ impl DrawBackend for Draws {
             .map_err(crate::ui::failed("reading a draw"))
     }
 
-    async fn draw_now(&self, name: &str) -> Result<DrawProof, Refused> {
+    async fn draw_now(&self, actor: &str, name: &str) -> Result<DrawProof, Refused> {
         let failed = |e| Refused::Failed(crate::ui::failed("drawing")(e));
         let rule = |why: &str| Err(Refused::Rule(why.to_owned()));
-        match run::draw_now(&self.pool, &self.live, name)
+        match run::draw_now(&self.pool, &self.live, name, actor)
             .await
             .map_err(failed)?
         {

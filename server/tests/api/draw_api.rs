@@ -41,6 +41,17 @@ async fn close(pool: &PgPool, name: &str) {
         .unwrap();
 }
 
+/// The audit entries of the draws of `coupon`: who drew, and what the entry says.
+async fn draw_runs(pool: &PgPool, coupon: &str) -> Vec<(String, Value)> {
+    sqlx::query_as(
+        "SELECT actor, after FROM audit_log WHERE action = 'draw.run' AND coupon_name = $1",
+    )
+    .bind(coupon)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 async fn text(app: &common::TestApp, path: &str) -> (u16, String) {
     let resp = app.fetch(path).await;
     (resp.status().as_u16(), resp.text().await.unwrap())
@@ -85,6 +96,15 @@ async fn a_draw_is_made_once_and_its_proof_checks_out(pool: PgPool) {
     );
     let (status, read) = app.get("/api/coupons/D/draw").await;
     assert_eq!((status, &read), (200, &proof));
+    // Audited once, as the admin's (open here): the figures of the proof.
+    let runs = draw_runs(&pool, "D").await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].0, "open");
+    assert_eq!(
+        (&runs[0].1["entries"], &runs[0].1["winners"]),
+        (&json!(10), &json!(3))
+    );
+    assert_eq!(runs[0].1["tickets_digest"], proof["tickets_digest"]);
 
     let (status, tickets) = text(&app, proof["tickets"].as_str().unwrap()).await;
     assert_eq!(status, 200);
@@ -166,6 +186,16 @@ async fn a_due_draw_runs_by_itself(pool: PgPool) {
         wait.again().await;
     }
     assert_eq!(holders(&pool, "AUTO").await.len(), 2);
+    let actors: Vec<String> = draw_runs(&pool, "AUTO")
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(
+        actors,
+        ["system"],
+        "a draw that ran by itself is the system's"
+    );
 }
 
 /// Two server processes on one database, each asked to draw many times at once while their own
@@ -196,6 +226,7 @@ async fn processes_racing_to_draw_make_one_draw(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(tickets, 12);
+    assert_eq!(draw_runs(&pool, "RACE").await.len(), 1, "one draw audited");
 }
 
 /// The ranked tickets with user ids are for the admin and `read` keys only; the public gets

@@ -88,14 +88,14 @@ async fn a_draw_is_settled_once_and_anyone_can_recompute_it(pool: PgPool) {
         enter(&pool, "D", &chunk).await;
     }
     assert_eq!(
-        run::draw(&pool, "D").await.unwrap(),
+        run::draw(&pool, "D", "test").await.unwrap(),
         run::Outcome::Open,
         "no draw before the window closes"
     );
     close_window(&pool, "D").await;
 
     // Four "processes" at once: one draws, the others find it drawn.
-    let outcomes = futures::future::join_all((0..4).map(|_| run::draw(&pool, "D"))).await;
+    let outcomes = futures::future::join_all((0..4).map(|_| run::draw(&pool, "D", "test"))).await;
     let drawn = outcomes
         .iter()
         .filter(|o| matches!(o, Ok(run::Outcome::Drawn { .. })))
@@ -128,7 +128,7 @@ async fn a_draw_is_settled_once_and_anyone_can_recompute_it(pool: PgPool) {
     assert_eq!(tickets, 500, "one ranked ticket per entry");
     assert_eq!(digest, proof::digest(&proof::tickets_text(&ranked, 30)));
     assert_eq!(
-        run::draw(&pool, "D").await.unwrap(),
+        run::draw(&pool, "D", "test").await.unwrap(),
         run::Outcome::AlreadyDrawn,
         "a draw run again changes nothing"
     );
@@ -139,7 +139,7 @@ async fn a_draw_with_fewer_entries_than_units_makes_a_claim_each(pool: PgPool) {
     draw_coupon(&pool, "D", 10).await;
     enter(&pool, "D", &["a", "b", "c"]).await;
     close_window(&pool, "D").await;
-    let outcome = run::draw(&pool, "D").await.unwrap();
+    let outcome = run::draw(&pool, "D", "test").await.unwrap();
     assert!(
         matches!(
             outcome,

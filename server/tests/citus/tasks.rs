@@ -17,7 +17,7 @@ const HOT_CALLS: &[&str] = &[
     "SELECT * FROM claim_batch('TASKS', ARRAY['a', 'b', 'a'])",
     "SELECT * FROM claim_one('TASKS', 'c')",
     "SELECT * FROM enter_batch('TASKS', ARRAY['a', 'b', 'a'])",
-    "SELECT * FROM draw_settle('TASKS', NULL, ARRAY['a'], ARRAY['\\x00'::bytea], 'digest')",
+    "SELECT * FROM draw_settle('TASKS', NULL, ARRAY['a'], ARRAY['\\x00'::bytea], 'digest', 'admin', 'draw.run')",
     "SELECT * FROM release_claim('TASKS', 'c', 'admin', 'claim.release')",
     "SELECT * FROM redeem_claim('TASKS', 'c', 'shop', 'claim.redeem')",
     "SELECT * FROM change_sale('TASKS', 'admin', 'coupon.patch', 20, NULL, false, NULL, false, NULL)",
@@ -45,7 +45,7 @@ const INSERTING_CALLS: &[(&str, &str, &[&str])] = &[
         "TASKSE",
         "SELECT * FROM draw_settle('TASKSE', NULL, ARRAY['a', 'b'],
                                    ARRAY[decode(repeat('00', 32), 'hex'), decode(repeat('01', 32), 'hex')],
-                                   'digest');
+                                   'digest', 'admin', 'draw.run');
          SELECT * FROM release_claim('TASKSE', 'a', 'admin', 'claim.release');
          SELECT * FROM sweep_claims('TASKSE', 1000)",
         &["draw_tickets", "claims", "audit_log"],
