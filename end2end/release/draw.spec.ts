@@ -73,6 +73,14 @@ test("a draw sale: entries, the draw and its proof, and a released unit that the
   await expect(page.getByTestId("draw-waitlist")).toHaveText(String(ENTRANTS - UNITS));
   await expect(live.getByTestId("live-draw")).toHaveText(`${ENTRANTS} entries · draw drawn`);
 
+  // Entries over time: ten bars holding every entry.
+  const tenths = await page
+    .getByTestId("timeline")
+    .getByRole("listitem")
+    .evaluateAll((items) => items.map((li) => li.getAttribute("aria-label") ?? ""));
+  expect(tenths).toHaveLength(10);
+  expect(tenths.reduce((sum, l) => sum + Number(l.match(/: (\d+) entries$/)?.[1] ?? NaN), 0)).toBe(ENTRANTS);
+
   // The decile chart: ten bars, every entry and every winner in one of them.
   const bars = page.getByTestId("deciles").getByRole("listitem");
   await expect(bars).toHaveCount(10);

@@ -221,6 +221,11 @@ pub struct DrawPanel {
     pub waitlist: i64,
     /// Entries in order of entry, cut into ten equal parts: (entries, winners) of each.
     pub deciles: Vec<(i64, i64)>,
+    /// Entries over time: the time from the first entry to the last in ten equal parts, the
+    /// entries of each (all ten, zeros included; none without entries).
+    pub timeline: Vec<i64>,
+    pub first_entry_at: Option<DateTime<Utc>>,
+    pub last_entry_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

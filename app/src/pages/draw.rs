@@ -92,16 +92,33 @@ pub fn DrawSection(coupon: CouponSummary, draw: DrawInfo) -> impl IntoView {
     }
 }
 
-/// Entries, and once drawn winners, waitlist and the deciles' shares.
+/// Entries, and once drawn winners, waitlist, entries over time and the deciles' shares.
 #[component]
 fn Figures(panel: DrawPanel, drawn: bool) -> impl IntoView {
-    let max = panel
+    let deciles: Vec<(i64, String)> = panel
         .deciles
         .iter()
-        .map(|(_, w)| *w)
-        .max()
-        .unwrap_or(0)
-        .max(1);
+        .enumerate()
+        .map(|(i, (entries, winners))| {
+            let label = format!("Decile {}: {winners} winners of {entries} entries", i + 1);
+            (*winners, label)
+        })
+        .collect();
+    let timeline: Vec<(i64, String)> = panel
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                *n,
+                format!("Tenth {} of the entry time: {n} entries", i + 1),
+            )
+        })
+        .collect();
+    let span = match (panel.first_entry_at, panel.last_entry_at) {
+        (Some(first), Some(last)) => format!("from {} to {}", when(&first), when(&last)),
+        _ => "no entries".to_owned(),
+    };
     view! {
         <dl class="mt-4 grid grid-cols-3 gap-4 text-center">
             <Figure label="Entries" value=panel.entries testid="draw-entries" />
@@ -111,19 +128,33 @@ fn Figures(panel: DrawPanel, drawn: bool) -> impl IntoView {
         {drawn.then(|| view! {
             <figure class="mt-4">
                 <figcaption class="text-sm text-slate-700">
+                    {format!("Entries over time ({span}, in ten equal parts).")}
+                </figcaption>
+                <Bars testid="timeline" bars=timeline />
+            </figure>
+            <figure class="mt-4">
+                <figcaption class="text-sm text-slate-700">
                     "Winners by entry time (entries in order, in ten equal parts): flat bars mean arriving early gave no edge."
                 </figcaption>
-                <ol data-testid="deciles" class="mt-2 flex h-24 items-end gap-1">
-                    {panel.deciles.iter().enumerate().map(|(i, (entries, winners))| {
-                        let height = format!("height: {}%", winners * 100 / max);
-                        let label = format!("Decile {}: {winners} winners of {entries} entries", i + 1);
-                        view! {
-                            <li class="flex-1 rounded-t bg-indigo-600" style=height title=label.clone() aria-label=label></li>
-                        }
-                    }).collect_view()}
-                </ol>
+                <Bars testid="deciles" bars=deciles />
             </figure>
         })}
+    }
+}
+
+/// A row of bars, each `(value, label)`, as tall as its value against the largest.
+#[component]
+fn Bars(testid: &'static str, bars: Vec<(i64, String)>) -> impl IntoView {
+    let max = bars.iter().map(|b| b.0).max().unwrap_or(0).max(1);
+    view! {
+        <ol data-testid=testid class="mt-2 flex h-24 items-end gap-1">
+            {bars.into_iter().map(|(value, label)| {
+                let height = format!("height: {}%", value * 100 / max);
+                view! {
+                    <li class="flex-1 rounded-t bg-indigo-600" style=height title=label.clone() aria-label=label></li>
+                }
+            }).collect_view()}
+        </ol>
     }
 }
 

@@ -207,7 +207,7 @@ pub async fn panel(
     coupon_name: &str,
 ) -> Result<Option<app::contract::draw::DrawPanel>, sqlx::Error> {
     let counts = sqlx::query!(
-        r#"SELECT (SELECT count(*) FROM entries e WHERE e.coupon_name = $1) AS "entries!",
+        r#"SELECT c.entry_count AS "entries!",
                   (SELECT count(*) FROM draw_tickets t WHERE t.coupon_name = $1 AND t.won)
                       AS "winners!",
                   (SELECT count(*) FROM draw_tickets t WHERE t.coupon_name = $1 AND NOT t.won
@@ -230,6 +230,7 @@ pub async fn panel(
     )
     .fetch_all(db)
     .await?;
+    let (timeline, first_entry_at, last_entry_at) = timeline(db, coupon_name).await?;
     Ok(Some(app::contract::draw::DrawPanel {
         entries: counts.entries,
         winners: counts.winners,
@@ -238,5 +239,42 @@ pub async fn panel(
             .into_iter()
             .map(|d| (d.entries, d.winners))
             .collect(),
+        timeline,
+        first_entry_at,
+        last_entry_at,
     }))
+}
+
+/// The entries of `coupon_name` per tenth of the time from its first entry to its last, and
+/// those two times (ten zeros and none without entries).
+async fn timeline(
+    db: &sqlx::PgPool,
+    coupon_name: &str,
+) -> Result<(Vec<i64>, Option<DateTime<Utc>>, Option<DateTime<Utc>>), sqlx::Error> {
+    // The upper bound a microsecond past the last entry: it falls in the tenth part, and a
+    // window whose entries all came at once is not empty.
+    let rows = sqlx::query!(
+        r#"SELECT width_bucket(extract(epoch FROM e.entered_at), extract(epoch FROM b.first),
+                               extract(epoch FROM b.last) + 0.000001, 10) AS "part!",
+                  count(*) AS "entries!", min(b.first) AS "first!", min(b.last) AS "last!"
+           FROM entries e
+           CROSS JOIN (SELECT min(entered_at) AS first, max(entered_at) AS last
+                       FROM entries WHERE coupon_name = $1) b
+           WHERE e.coupon_name = $1
+           GROUP BY 1 ORDER BY 1"#,
+        coupon_name
+    )
+    .fetch_all(db)
+    .await?;
+    let mut parts = vec![0; 10];
+    for row in &rows {
+        if let Some(part) = usize::try_from(row.part - 1)
+            .ok()
+            .and_then(|i| parts.get_mut(i))
+        {
+            *part = row.entries;
+        }
+    }
+    let span = rows.first().map(|r| (r.first, r.last));
+    Ok((parts, span.map(|s| s.0), span.map(|s| s.1)))
 }

@@ -66,6 +66,19 @@ async fn the_coupon_page_runs_the_draw(pool: PgPool) {
         7,
         "a bar per decile (seven entries: seven tenths hold one each)"
     );
+    let tenths: Vec<usize> = (1..=10)
+        .map(|i| {
+            let label = format!("aria-label=\"Tenth {i} of the entry time: ");
+            let at = page.find(&label).map(|at| at + label.len());
+            at.and_then(|at| page[at..].split(' ').next()?.parse().ok())
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    assert_eq!(
+        tenths.iter().sum::<usize>(),
+        7,
+        "entries over time, ten parts holding the seven entries: {tenths:?}"
+    );
     assert_eq!(
         common::creds::holders(&pool, "S").await.len(),
         2,
